@@ -1,0 +1,52 @@
+import { ConfigError, isSidecarError } from "../errors.js";
+import { createLogger, type LogLevel } from "../logging/logger.js";
+import { parseCommandArgs } from "./args.js";
+import { planPull, runPull } from "./commands/pull.js";
+import { runDemo } from "./commands/demo.js";
+import { runSimulate } from "./commands/simulate.js";
+import { USAGE } from "./usage.js";
+
+declare const SIDECAR_VERSION: string | undefined;
+const version = typeof SIDECAR_VERSION === "string" ? SIDECAR_VERSION : "dev";
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+
+/** The CLI: returns the exit code instead of exiting, so tests can run it in-process. */
+export async function main(argv: readonly string[], print: (line: string) => void = (l) => console.log(l)): Promise<number> {
+  try {
+    const args = parseCommandArgs(argv);
+    const [command, ...rest] = args.positionals;
+    if (args.values.version) {
+      print(version);
+      return 0;
+    }
+    if (args.values.help || command === undefined || command === "help") {
+      print(USAGE);
+      return command === undefined && !args.values.help ? 2 : 0;
+    }
+    const level = (args.values["log-level"] ?? "warn") as LogLevel;
+    if (!LOG_LEVELS.includes(level)) throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
+    const logger = createLogger({ level });
+    switch (command) {
+      case "pull":
+        return await runPull(planPull(args), logger, print);
+      case "simulate":
+        return await runSimulate(rest, args, print);
+      case "demo":
+        return await runDemo(args, logger, print);
+      default:
+        throw new ConfigError([`unknown command "${command}" (pull, simulate, demo)`]);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`biometric-sidecar: ${error.message}\n\nRun "biometric-sidecar --help" for usage.`);
+      return 2;
+    }
+    if (isSidecarError(error)) {
+      console.error(`biometric-sidecar: [${error.code}] ${error.message}`);
+      return 1;
+    }
+    console.error(`biometric-sidecar: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,18 @@
+export const USAGE = `biometric-sidecar — brings attendance punches from biometric terminals to ERPNext
+
+Usage:
+  biometric-sidecar pull --device zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME] [--device ...]
+                         [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
+                         [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]
+      Reads every punch from the device(s), keeps them in the durable spool, then writes the file.
+      DATE is YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" in the device's wall clock; both bounds are inclusive.
+      With --employee-map (CSV: user_id,employee) the file has the columns ERPNext's Data Import expects
+      for Employee Checkin; punches of unmapped user ids go to FILE.unmapped.csv.
+  biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8] [--udp]
+      Runs a simulated ZKTeco terminal on 127.0.0.1 until Ctrl-C.
+  biometric-sidecar demo [--out DIR]
+      Starts four simulated terminals with weeks of punches, pulls them through the spool and writes CSVs.
+  biometric-sidecar --version | --help
+
+Common options: --log-level debug|info|warn|error|silent (logs are JSON lines on stderr; default warn)
+Exit codes: 0 done, 1 a device or file failed (the others still ran), 2 bad arguments or configuration.`;

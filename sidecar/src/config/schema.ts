@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { DEFAULT_DIRECTION_RULES, directionRuleProblems } from "../domain/direction.js";
+import { isValidTimeZone } from "../domain/timeZone.js";
+import { parseZkUrl } from "../drivers/zk/zkUrl.js";
+import { ConfigError } from "../errors.js";
+
+const punchState = z.number().int().min(0).max(255);
+
+const directionRulesSchema = z
+  .object({ in: z.array(punchState), out: z.array(punchState) })
+  .superRefine((rules, ctx) => {
+    for (const problem of directionRuleProblems(rules)) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const timeZone = z.string().refine(isValidTimeZone, { message: "not an IANA time zone (e.g. Asia/Kolkata)" });
+
+export const deviceSchema = z
+  .object({
+    name: z.string().min(1, "a device needs a name"),
+    driver: z.literal("zk"),
+    url: z.string(),
+    timeZone: timeZone.optional(),
+    pullIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((device, ctx) => {
+    try {
+      parseZkUrl(device.url);
+    } catch (error) {
+      for (const problem of error instanceof ConfigError ? error.problems : [String(error)]) {
+        ctx.addIssue({ code: "custom", path: ["url"], message: problem });
+      }
+    }
+  });
+
+export const configSchema = z
+  .object({
+    spoolDir: z.string().min(1),
+    logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    directionRules: directionRulesSchema.default(() => ({ in: [...DEFAULT_DIRECTION_RULES.in], out: [...DEFAULT_DIRECTION_RULES.out] })),
+    devices: z.array(deviceSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.devices.forEach((device, index) => {
+      if (seen.has(device.name)) ctx.addIssue({ code: "custom", path: ["devices", index, "name"], message: `duplicate device name "${device.name}"` });
+      seen.add(device.name);
+    });
+  });
+
+export type SidecarConfig = z.infer<typeof configSchema>;
+export type DeviceConfig = z.infer<typeof deviceSchema>;

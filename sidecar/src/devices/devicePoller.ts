@@ -1,0 +1,115 @@
+import { toSidecarError, type SidecarError } from "../errors.js";
+import type { Punch } from "../domain/punch.js";
+import type { DeviceDriver, ReadProgress, RecordReject } from "../drivers/driver.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import { sleep } from "../util/abort.js";
+import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from "../util/backoff.js";
+import type { DeviceLocks } from "./deviceLock.js";
+import { type CursorOutcome, EMPTY_CURSOR, isPullCursor, selectAfterCursor } from "./pullCursor.js";
+
+/** Where punches go: resolves only once they are durable (the spool). */
+export interface PunchSink {
+  append(punches: readonly Punch[]): Promise<unknown>;
+}
+
+/** Small durable key/value state (cursors). */
+export interface CursorStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+export interface PollResult {
+  readonly device: string;
+  readonly read: number;
+  readonly fresh: number;
+  readonly rejects: readonly RecordReject[];
+  readonly outcome: CursorOutcome;
+  readonly deviceRecordCount: number;
+  readonly durationMs: number;
+}
+
+export interface DevicePollerOptions {
+  /** The device's key for locks and cursors (the Biometric Device name, or its URL standalone). */
+  readonly deviceKey: string;
+  readonly driver: DeviceDriver;
+  readonly locks: DeviceLocks;
+  readonly sink: PunchSink;
+  readonly cursors: CursorStore;
+  readonly intervalMs: number;
+  readonly backoff?: BackoffPolicy;
+  readonly logger?: Logger;
+  readonly random?: () => number;
+  readonly onProgress?: (progress: ReadProgress) => void;
+}
+
+/**
+ * Pulls one device: read (under the device lock), keep what is after the cursor, make it durable, and only
+ * then move the cursor. A crash between the append and the cursor write re-sends those punches next time,
+ * which the site answers with "duplicate"; the reverse order could lose them.
+ */
+export class DevicePoller {
+  private readonly log: Logger;
+  private failures = 0;
+
+  constructor(private readonly options: DevicePollerOptions) {
+    this.log = (options.logger ?? silentLogger).child({ device: options.deviceKey });
+  }
+
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  async pollOnce(signal?: AbortSignal): Promise<PollResult> {
+    const { driver, deviceKey, locks, sink, cursors } = this.options;
+    const started = Date.now();
+    return locks.withDevice(deviceKey, async () => {
+      try {
+        const result = await driver.readPunches({ signal, onProgress: this.options.onProgress });
+        const key = `cursor:${deviceKey}`;
+        const stored = await cursors.get(key);
+        const cursor = isPullCursor(stored) ? stored : EMPTY_CURSOR;
+        const selection = selectAfterCursor(result.punches, cursor);
+        if (selection.outcome !== "continued") {
+          this.log.warn({ outcome: selection.outcome, cursor }, "device log no longer matches the cursor; resending from the anchor");
+        }
+        if (selection.fresh.length > 0) await sink.append(selection.fresh);
+        await cursors.set(key, selection.next);
+        return {
+          device: deviceKey,
+          read: result.punches.length,
+          fresh: selection.fresh.length,
+          rejects: result.rejects,
+          outcome: selection.outcome,
+          deviceRecordCount: result.deviceRecordCount,
+          durationMs: Date.now() - started,
+        };
+      } finally {
+        await driver.disconnect();
+      }
+    });
+  }
+
+  /** Polls every `intervalMs` until `signal` aborts; failures back off with jitter and never end the loop. */
+  async run(signal: AbortSignal, onResult?: (result: PollResult) => void, onError?: (error: SidecarError) => void): Promise<void> {
+    while (!signal.aborted) {
+      let delay = this.options.intervalMs;
+      try {
+        const result = await this.pollOnce(signal);
+        this.failures = 0;
+        onResult?.(result);
+      } catch (error) {
+        if (signal.aborted) break;
+        const coded = toSidecarError(error);
+        this.failures++;
+        delay = coded.retryable ? backoffDelay(this.failures, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random) : this.options.intervalMs;
+        this.log.warn({ code: coded.code, retryable: coded.retryable, failures: this.failures, retryInMs: delay, err: coded.message }, "poll failed");
+        onError?.(coded);
+      }
+      try {
+        await sleep(delay, signal);
+      } catch {
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { ErrorCode } from "../errors.js";
+import type { NaiveDateTime } from "../domain/naiveTime.js";
+import type { Punch } from "../domain/punch.js";
+
+/** The device families the sidecar speaks to. */
+export type DriverKind = "zk" | "adms" | "hikvision" | "essl";
+
+export interface DriverCapabilities {
+  /** The sidecar can read the device's log on demand. */
+  readonly pull: boolean;
+  /** Punches arrive as they happen (ZK EF_ATTLOG, ADMS push). */
+  readonly live: boolean;
+  readonly getTime: boolean;
+  readonly setTime: boolean;
+  /** The log can be cleared; only ever done on explicit request. */
+  readonly clearLog: boolean;
+  /** The device filters by date itself; otherwise every read is a full read filtered afterwards. */
+  readonly filtersByDate: boolean;
+}
+
+export interface DeviceInfo {
+  readonly serialNumber: string | null;
+  readonly firmware: string | null;
+  readonly platform: string | null;
+  readonly deviceName: string | null;
+  readonly userCount: number | null;
+  readonly punchCount: number | null;
+  readonly userCapacity: number | null;
+  readonly punchCapacity: number | null;
+  /** The device's own clock when the info was read (wall clock, no zone). */
+  readonly clock: NaiveDateTime | null;
+}
+
+/** Inclusive bounds on the device's wall-clock time; absent bounds are open. */
+export interface TimeWindow {
+  readonly since?: NaiveDateTime;
+  readonly until?: NaiveDateTime;
+}
+
+/** A record that could not become a punch. It is reported with its raw bytes, never silently dropped. */
+export interface RecordReject {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Hex of the record as it came off the wire. */
+  readonly raw: string;
+  readonly userId: string | null;
+  readonly time: string | null;
+}
+
+export interface ReadResult {
+  /** Every punch in the window, in device order. */
+  readonly punches: Punch[];
+  readonly rejects: RecordReject[];
+  /** How many records the device holds in total (all windows); the read decoded exactly this many. */
+  readonly deviceRecordCount: number;
+}
+
+export interface ReadProgress {
+  readonly bytesRead: number;
+  readonly bytesTotal: number;
+}
+
+export interface ReadOptions {
+  readonly window?: TimeWindow;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ReadProgress) => void;
+}
+
+/**
+ * One interface for every device family. Constructors do no I/O; `connect` does. A driver instance holds at
+ * most one connection to its device, and callers serialise use of it (see devices/deviceLock.ts).
+ */
+export interface DeviceDriver {
+  readonly kind: DriverKind;
+  readonly capabilities: DriverCapabilities;
+  connect(signal?: AbortSignal): Promise<DeviceInfo>;
+  /** Connects if needed and reads identity, counts and clock: what "Test Connection" shows. */
+  test(signal?: AbortSignal): Promise<DeviceInfo>;
+  readPunches(options?: ReadOptions): Promise<ReadResult>;
+  getTime(signal?: AbortSignal): Promise<NaiveDateTime>;
+  setTime(time: NaiveDateTime, signal?: AbortSignal): Promise<void>;
+  /** Clears the device's log. Only on explicit request, after every punch on it is confirmed. */
+  clearLog?(signal?: AbortSignal): Promise<void>;
+  /** Streams punches as they happen until `signal` aborts. Each is acknowledged to the device after `onPunch` resolves. */
+  live?(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void>;
+  disconnect(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/** ZK binary protocol command and reply codes (pyzk zk/const.py, adrobinoga/zk-protocol). */
+export const Cmd = {
+  CONNECT: 1000,
+  EXIT: 1001,
+  ENABLEDEVICE: 1002,
+  DISABLEDEVICE: 1003,
+  REFRESHDATA: 1013,
+  GET_VERSION: 1100,
+  AUTH: 1102,
+  PREPARE_DATA: 1500,
+  DATA: 1501,
+  FREE_DATA: 1502,
+  DATA_WRRQ: 1503,
+  DATA_RDY: 1504,
+  USERTEMP_RRQ: 9,
+  OPTIONS_RRQ: 11,
+  OPTIONS_WRQ: 12,
+  ATTLOG_RRQ: 13,
+  CLEAR_DATA: 14,
+  CLEAR_ATTLOG: 15,
+  GET_FREE_SIZES: 50,
+  STARTVERIFY: 60,
+  CANCELCAPTURE: 62,
+  GET_TIME: 201,
+  SET_TIME: 202,
+  REG_EVENT: 500,
+  ACK_OK: 2000,
+  ACK_ERROR: 2001,
+  ACK_DATA: 2002,
+  ACK_RETRY: 2003,
+  ACK_REPEAT: 2004,
+  ACK_UNAUTH: 2005,
+  ACK_UNKNOWN: 65535,
+} as const;
+
+export const EventFlag = {
+  ATTLOG: 1,
+} as const;
+
+/** User table id inside DATA_WRRQ (pyzk FCT_USER). */
+export const FCT_USER = 5;
+
+/** TCP "top" magic: 50 50 82 7D. */
+export const TCP_MAGIC_1 = 0x5050;
+export const TCP_MAGIC_2 = 0x7d82;
+
+export const HEADER_BYTES = 8;
+export const TCP_TOP_BYTES = 8;
+
+/** Largest chunk requested per DATA_RDY over TCP (pyzk/node-zklib MAX_CHUNK). */
+export const TCP_MAX_CHUNK = 0xffc0;
+/** Over UDP pyzk asks 16 KiB at a time; a device answers in datagrams of at most 1024 data bytes. */
+export const UDP_MAX_CHUNK = 16 * 1024;
+export const UDP_MAX_DATA_PER_DATAGRAM = 1024;
+
+/** Anything larger than this in one frame is not a ZK device talking. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export const USHRT_MAX = 0xffff;

@@ -1,0 +1,67 @@
+import { ProtocolError } from "../../../errors.js";
+import { readFixedString } from "./attendanceRecords.js";
+
+/** User records: 72 bytes (string PIN, newer firmware) or 28 bytes (numeric PIN: leading zeros cannot exist). */
+export type UserRecordSize = 28 | 72;
+
+export interface ZkUser {
+  readonly uid: number;
+  readonly userId: string;
+  readonly name: string;
+  readonly privilege: number;
+  readonly card: number;
+}
+
+function decodeOne(r: Buffer, size: UserRecordSize): ZkUser {
+  if (size === 72) {
+    return {
+      uid: r.readUInt16LE(0),
+      privilege: r[2]!,
+      name: readFixedString(r, 11, 24),
+      card: r.readUInt32LE(35),
+      userId: readFixedString(r, 48, 24),
+    };
+  }
+  return {
+    uid: r.readUInt16LE(0),
+    privilege: r[2]!,
+    name: readFixedString(r, 8, 8),
+    card: r.readUInt32LE(16),
+    userId: String(r.readUInt32LE(24)),
+  };
+}
+
+export function decodeUsers(dataset: Buffer, deviceCount: number): { recordSize: UserRecordSize; users: ZkUser[] } {
+  if (deviceCount === 0) return { recordSize: 72, users: [] };
+  if (dataset.length < 4) throw new ProtocolError("RECORD_TRUNCATED", "user dataset has no size prefix");
+  const total = dataset.readUInt32LE(0);
+  const body = dataset.subarray(4);
+  if (body.length < total) {
+    throw new ProtocolError("RECORD_TRUNCATED", `user dataset announces ${total} bytes but holds ${body.length}`);
+  }
+  const size = total / deviceCount;
+  if (size !== 28 && size !== 72) {
+    throw new ProtocolError("ZK_UNKNOWN_RECORD_SIZE", `user data of ${total} bytes for ${deviceCount} users gives ${size.toFixed(2)}-byte records; known sizes are 72 and 28`, {
+      details: { totalBytes: total, deviceCount },
+    });
+  }
+  const users: ZkUser[] = [];
+  for (let offset = 0; offset + size <= total; offset += size) users.push(decodeOne(body.subarray(offset, offset + size), size));
+  return { recordSize: size, users };
+}
+
+export function encodeUserRecord(u: ZkUser, size: UserRecordSize): Buffer {
+  const buf = Buffer.alloc(size);
+  buf.writeUInt16LE(u.uid, 0);
+  buf[2] = u.privilege;
+  if (size === 72) {
+    Buffer.from(u.name, "latin1").subarray(0, 24).copy(buf, 11);
+    buf.writeUInt32LE(u.card >>> 0, 35);
+    Buffer.from(u.userId, "latin1").subarray(0, 24).copy(buf, 48);
+  } else {
+    Buffer.from(u.name, "latin1").subarray(0, 8).copy(buf, 8);
+    buf.writeUInt32LE(u.card >>> 0, 16);
+    buf.writeUInt32LE(Number(u.userId) >>> 0, 24);
+  }
+  return buf;
+}

@@ -1,0 +1,218 @@
+import { DeviceError, ProtocolError, type SidecarError, toSidecarError } from "../../errors.js";
+import { DEFAULT_DIRECTION_RULES, type DirectionRules } from "../../domain/direction.js";
+import { epochMsToNaive, formatNaive, isValidParts, type NaiveDateTime, naiveToEpochMs } from "../../domain/naiveTime.js";
+import type { Punch } from "../../domain/punch.js";
+import { makePunch } from "../../domain/punch.js";
+import { silentLogger, type Logger } from "../../logging/logger.js";
+import { sleep } from "../../util/abort.js";
+import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, ReadResult, RecordReject } from "../driver.js";
+import { decodeAttendance, type RawAttendance } from "./protocol/attendanceRecords.js";
+import type { FreeSizes } from "./protocol/freeSizes.js";
+import { DEFAULT_MIN_YEAR, type Plausibility, recordToPunch } from "./recordToPunch.js";
+import { DEFAULT_ZK_CLIENT_OPTIONS, ZkClient, type ZkDeviceIdentity } from "./zkClient.js";
+
+export interface ZkDriverOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly transport?: "tcp" | "udp";
+  readonly commKey?: number;
+  /** The punch's `device` (the Biometric Device name on the site); defaults to the device's serial number. */
+  readonly deviceId?: string | null;
+  readonly timeoutMs?: number;
+  readonly chunkAttempts?: number;
+  /** Whole-read attempts (each on a fresh connection) for retryable failures. */
+  readonly readAttempts?: number;
+  readonly directionRules?: DirectionRules;
+  readonly minYear?: number;
+  /** How far past the device's clock a record may be before it counts as "in the future". */
+  readonly futureToleranceMs?: number;
+  readonly logger?: Logger;
+  readonly retryDelayMs?: number;
+}
+
+const CAPABILITIES: DriverCapabilities = { pull: true, live: true, getTime: true, setTime: true, clearLog: true, filtersByDate: false };
+
+/**
+ * DeviceDriver for ZKTeco and compatible terminals over the binary protocol (port 4370). Every read is a full
+ * read (the protocol cannot filter by date); it is retried whole on a fresh connection when a retryable fault
+ * hits, and it succeeds only when the number of decoded records equals the device's own count.
+ */
+export class ZkDriver implements DeviceDriver {
+  readonly kind = "zk" as const;
+  readonly capabilities = CAPABILITIES;
+  private readonly client: ZkClient;
+  private identity: ZkDeviceIdentity | null = null;
+  private readonly log: Logger;
+  private readonly rules: DirectionRules;
+
+  constructor(private readonly options: ZkDriverOptions) {
+    this.client = new ZkClient({
+      host: options.host,
+      port: options.port,
+      transport: options.transport ?? DEFAULT_ZK_CLIENT_OPTIONS.transport,
+      commKey: options.commKey ?? 0,
+      timeoutMs: options.timeoutMs ?? DEFAULT_ZK_CLIENT_OPTIONS.timeoutMs,
+      chunkAttempts: options.chunkAttempts ?? DEFAULT_ZK_CLIENT_OPTIONS.chunkAttempts,
+    });
+    this.log = (options.logger ?? silentLogger).child({ driver: "zk", host: options.host, port: options.port });
+    this.rules = options.directionRules ?? DEFAULT_DIRECTION_RULES;
+  }
+
+  /** The `device` stamped on punches: configured id, else serial number, else host:port. */
+  get deviceId(): string {
+    return this.options.deviceId ?? this.identity?.serialNumber ?? `${this.options.host}:${this.options.port}`;
+  }
+
+  async connect(signal?: AbortSignal): Promise<DeviceInfo> {
+    if (!this.client.connected) {
+      await this.client.connect(signal);
+      this.identity = await this.client.readIdentity(signal);
+    }
+    return this.info(signal);
+  }
+
+  async test(signal?: AbortSignal): Promise<DeviceInfo> {
+    return this.connect(signal);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.client.disconnect();
+  }
+
+  async getTime(signal?: AbortSignal): Promise<NaiveDateTime> {
+    await this.connect(signal);
+    return this.client.getTime(signal);
+  }
+
+  async setTime(time: NaiveDateTime, signal?: AbortSignal): Promise<void> {
+    await this.connect(signal);
+    await this.client.setTime(time, signal);
+  }
+
+  async clearLog(signal?: AbortSignal): Promise<void> {
+    await this.connect(signal);
+    await this.client.disableDevice(signal);
+    try {
+      await this.client.clearAttendance(signal);
+    } finally {
+      await this.client.enableDevice(signal).catch(() => undefined);
+    }
+  }
+
+  async readPunches(options: ReadOptions = {}): Promise<ReadResult> {
+    const attempts = this.options.readAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.connect(options.signal);
+        return await this.readOnce(options);
+      } catch (error) {
+        const coded = toSidecarError(error);
+        this.client.close();
+        if (!coded.retryable || attempt >= attempts || options.signal?.aborted) throw coded;
+        this.log.warn({ attempt, attempts, code: coded.code, err: coded.message }, "read failed; retrying on a fresh connection");
+        await sleep((this.options.retryDelayMs ?? 500) * attempt, options.signal);
+      }
+    }
+  }
+
+  async live(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void> {
+    await this.connect(signal);
+    await this.client.live(
+      async (event) => {
+        if (!isValidParts(event.time)) {
+          throw new ProtocolError("RECORD_INVALID_TIME", `live event time ${JSON.stringify(event.time)} is not a calendar date`);
+        }
+        await onPunch(
+          makePunch({ device: this.deviceId, userId: event.userId, time: formatNaive(event.time), state: event.state, verify: event.verify, raw: event.raw }, this.rules),
+        );
+      },
+      (error) => this.log.warn({ code: (error as SidecarError).code, err: error.message }, "live event not acknowledged"),
+      signal,
+    );
+  }
+
+  private async info(signal?: AbortSignal): Promise<DeviceInfo> {
+    const sizes = await this.client.readFreeSizes(signal);
+    const clockParts = await this.client.getTimeParts(signal);
+    return {
+      serialNumber: this.identity?.serialNumber ?? null,
+      firmware: this.identity?.firmware ?? null,
+      platform: this.identity?.platform ?? null,
+      deviceName: this.identity?.deviceName ?? null,
+      userCount: sizes.users,
+      punchCount: sizes.records,
+      userCapacity: sizes.userCapacity,
+      punchCapacity: sizes.recordCapacity,
+      clock: isValidParts(clockParts) ? formatNaive(clockParts) : null,
+    };
+  }
+
+  private async readOnce(options: ReadOptions): Promise<ReadResult> {
+    const { signal } = options;
+    const clockParts = await this.client.getTimeParts(signal);
+    const clock = isValidParts(clockParts) ? formatNaive(clockParts) : null;
+    // The device keeps recording while we read unless disabled; a punch landing mid-read breaks the count.
+    await this.client.disableDevice(signal);
+    let sizes: FreeSizes;
+    let records: RawAttendance[];
+    let recordSize: number;
+    let users: Map<number, string> | null = null;
+    try {
+      sizes = await this.client.readFreeSizes(signal);
+      const dataset = await this.client.readAttendanceDataset(signal, (read, total) => options.onProgress?.({ bytesRead: read, bytesTotal: total }));
+      const plausible = this.plausibility(clock);
+      let decoded;
+      try {
+        decoded = decodeAttendance(dataset, sizes.records, (t) => isValidParts(t) && t.year >= plausible.minYear);
+      } catch (error) {
+        if ((error as SidecarError).code === "ZK_UNKNOWN_RECORD_SIZE") await this.failIfCountMoved(sizes, signal);
+        throw error;
+      }
+      records = decoded.records;
+      recordSize = decoded.recordSize;
+      if (records.length !== sizes.records) {
+        throw new DeviceError("ZK_COUNT_MISMATCH", `decoded ${records.length} records but the device holds ${sizes.records}`, {
+          details: { decoded: records.length, onDevice: sizes.records },
+        });
+      }
+      if (recordSize === 8) {
+        // 8-byte records carry only the internal uid; the user table maps it to the PIN.
+        users = new Map((await this.client.readUsers(sizes.users, signal)).map((u) => [u.uid, u.userId]));
+      }
+    } finally {
+      await this.client.enableDevice(signal).catch((error: unknown) => {
+        this.log.warn({ err: (error as Error).message }, "could not re-enable the device after reading");
+      });
+    }
+    const plausibility = this.plausibility(clock);
+    const punches: Punch[] = [];
+    const rejects: RecordReject[] = [];
+    const { since, until } = options.window ?? {};
+    for (const record of records) {
+      const userId = record.userId ?? users?.get(record.uid ?? -1) ?? String(record.uid);
+      const converted = recordToPunch(record, userId, this.deviceId, plausibility, this.rules);
+      if (converted.reject) rejects.push(converted.reject);
+      else if ((!since || converted.punch.time >= since) && (!until || converted.punch.time <= until)) punches.push(converted.punch);
+    }
+    if (rejects.length) this.log.warn({ rejects: rejects.length, first: rejects[0]?.code }, "records that cannot become punches were kept aside");
+    return { punches, rejects, deviceRecordCount: sizes.records };
+  }
+
+  private async failIfCountMoved(before: FreeSizes, signal?: AbortSignal): Promise<void> {
+    const after = await this.client.readFreeSizes(signal);
+    if (after.records !== before.records) {
+      throw new DeviceError("ZK_COUNT_MISMATCH", `the device's record count moved from ${before.records} to ${after.records} during the read`, {
+        details: { before: before.records, after: after.records },
+      });
+    }
+  }
+
+  private plausibility(clock: NaiveDateTime | null): Plausibility {
+    const tolerance = this.options.futureToleranceMs ?? 24 * 3600_000;
+    // Whatever zone the device is in, its wall clock is within 14 h of UTC: a record beyond the host's clock
+    // by more than that (plus tolerance) is in the future even if the device's own clock agrees with it.
+    const hostBound = Date.now() + 14 * 3600_000 + tolerance;
+    const deviceBound = clock === null ? hostBound : naiveToEpochMs(clock) + tolerance;
+    return { minYear: this.options.minYear ?? DEFAULT_MIN_YEAR, latest: epochMsToNaive(Math.min(hostBound, deviceBound)) };
+  }
+}

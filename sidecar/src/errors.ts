@@ -1,0 +1,87 @@
+/**
+ * Every failure the sidecar reports carries a stable `code` (callers branch on it, never on message text)
+ * and `retryable` (true when trying the same thing again later can succeed without a human).
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: false,
+  DEVICE_URL_INVALID: false,
+  DEVICE_UNREACHABLE: true,
+  DEVICE_REFUSED: true,
+  DEVICE_TIMEOUT: true,
+  DEVICE_BUSY: true,
+  DEVICE_CLOSED: true,
+  DEVICE_AUTH_FAILED: false,
+  DEVICE_COMMAND_FAILED: true,
+  PROTOCOL_BAD_FRAME: true,
+  PROTOCOL_BAD_CHECKSUM: true,
+  PROTOCOL_UNEXPECTED_REPLY: true,
+  ZK_UNKNOWN_RECORD_SIZE: false,
+  ZK_COUNT_MISMATCH: true,
+  RECORD_TRUNCATED: false,
+  RECORD_INVALID_TIME: false,
+  RECORD_IMPLAUSIBLE_TIME: false,
+  SPOOL_IO: true,
+  SPOOL_CLOSED: false,
+  ABORTED: false,
+} as const satisfies Record<string, boolean>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetails {
+  readonly [key: string]: string | number | boolean | null | undefined | readonly string[];
+}
+
+export class SidecarError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = ERROR_CODES[code];
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, retryable: this.retryable, message: this.message, ...this.details };
+  }
+}
+
+/** Bad configuration: every problem found is listed in `problems`, so a user fixes them all in one go. */
+export class ConfigError extends SidecarError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], code: "CONFIG_INVALID" | "DEVICE_URL_INVALID" = "CONFIG_INVALID") {
+    super(code, `invalid configuration:\n  - ${problems.join("\n  - ")}`, { details: { problems } });
+    this.problems = problems;
+  }
+}
+
+/** The device could not be reached, refused us, timed out, or answered something we cannot use. */
+export class DeviceError extends SidecarError {}
+
+/** The bytes on the wire do not follow the protocol. */
+export class ProtocolError extends SidecarError {}
+
+/** One record from a device that cannot become a punch; it is kept (raw) and reported, never dropped. */
+export class RecordError extends SidecarError {}
+
+export class SpoolError extends SidecarError {}
+
+export class AbortedError extends SidecarError {
+  constructor(message = "operation aborted") {
+    super("ABORTED", message);
+  }
+}
+
+export function isSidecarError(value: unknown): value is SidecarError {
+  return value instanceof SidecarError;
+}
+
+/** Wraps anything thrown into a SidecarError without losing the original as `cause`. */
+export function toSidecarError(value: unknown, fallback: ErrorCode = "DEVICE_COMMAND_FAILED"): SidecarError {
+  if (value instanceof SidecarError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new SidecarError(fallback, message, { cause: value });
+}

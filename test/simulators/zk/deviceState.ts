@@ -1,0 +1,96 @@
+import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
+import type { FreeSizes } from "../../../sidecar/src/drivers/zk/protocol/freeSizes.js";
+import type { ZkUser } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
+import { DeviceClock } from "./deviceClock.js";
+import { encodeAttendanceDataset, encodeUserDataset } from "./formats.js";
+import type { AttendanceFormat, UserFormat } from "./formats.js";
+import type { Capacities, DeviceIdentity, Scenario, ScenarioPunch } from "./scenario.js";
+
+/**
+ * The mutable memory of one simulated terminal: its log, users, clock and enabled flag. Starts as a copy of
+ * the (immutable) scenario; CLEAR_ATTLOG, SET_TIME and new punches change it.
+ */
+export class DeviceState {
+  readonly identity: DeviceIdentity;
+  readonly clock: DeviceClock;
+  enabled = true;
+  private punchLog: ScenarioPunch[];
+  private userTable: ZkUser[];
+  private capacities: Capacities;
+  private attendanceCache: { format: AttendanceFormat; dataset: Buffer } | null = null;
+  private userCache: { format: UserFormat; dataset: Buffer } | null = null;
+
+  constructor(scenario: Scenario, now?: () => number) {
+    this.identity = scenario.identity;
+    this.clock = new DeviceClock(scenario.clockOffsetMs, now);
+    this.punchLog = [...scenario.punches];
+    this.userTable = [...scenario.users];
+    this.capacities = scenario.capacities;
+  }
+
+  get punches(): readonly ScenarioPunch[] {
+    return this.punchLog;
+  }
+
+  get users(): readonly ZkUser[] {
+    return this.userTable;
+  }
+
+  userById(userId: string): ZkUser | undefined {
+    return this.userTable.find((u) => u.userId === userId);
+  }
+
+  /**
+   * Records a punch. When the log is full a device either stops recording ("stop") or overwrites the oldest
+   * record ("rollover"); returns false when the punch was not kept.
+   */
+  appendPunch(p: ScenarioPunch, full: "stop" | "rollover" | null): boolean {
+    if (full === "stop") return false;
+    if (full === "rollover" && this.punchLog.length > 0) this.punchLog.shift();
+    this.punchLog.push(p);
+    this.attendanceCache = null;
+    return true;
+  }
+
+  clearPunches(): void {
+    this.punchLog = [];
+    this.attendanceCache = null;
+  }
+
+  clearUsers(): void {
+    this.userTable = [];
+    this.userCache = null;
+  }
+
+  /** CMD_GET_FREE_SIZES content. A full log reports capacity == records and nothing available. */
+  freeSizes(memoryFull: boolean): FreeSizes {
+    const records = this.punchLog.length;
+    const recordCapacity = memoryFull ? records : Math.max(this.capacities.records, records);
+    return {
+      users: this.userTable.length,
+      fingers: 0,
+      records,
+      userCapacity: this.capacities.users,
+      recordCapacity,
+      recordsAvailable: recordCapacity - records,
+      fingerCapacity: this.capacities.fingers,
+    };
+  }
+
+  /** Encoded once per format and log state: a 100,000-record log is re-read cheaply. */
+  attendanceDataset(format: AttendanceFormat): Buffer {
+    if (this.attendanceCache?.format !== format) {
+      this.attendanceCache = { format, dataset: encodeAttendanceDataset(this.punchLog, format) };
+    }
+    return this.attendanceCache.dataset;
+  }
+
+  userDataset(format: UserFormat): Buffer {
+    if (this.userCache?.format !== format) this.userCache = { format, dataset: encodeUserDataset(this.userTable, format) };
+    return this.userCache.dataset;
+  }
+
+  now(): DateTimeParts {
+    return this.clock.now();
+  }
+}
