@@ -24,7 +24,8 @@ export async function main(argv: readonly string[], print: (line: string) => voi
       print(USAGE);
       return command === undefined && !args.values.help ? 2 : 0;
     }
-    const level = (args.values["log-level"] ?? "warn") as LogLevel;
+    // The demo prints its own summary; its expected warnings (the absurd records it plants) would only be noise.
+    const level = (args.values["log-level"] ?? (command === "demo" ? "error" : "warn")) as LogLevel;
     if (!LOG_LEVELS.includes(level)) throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
     const logger = createLogger({ level });
     switch (command) {

@@ -5,17 +5,17 @@ import { silentLogger, type Logger } from "../logging/logger.js";
 import { sleep } from "../util/abort.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from "../util/backoff.js";
 import type { DeviceLocks } from "./deviceLock.js";
-import { type CursorOutcome, EMPTY_CURSOR, isPullCursor, selectAfterCursor } from "./pullCursor.js";
+import { type CursorOutcome, EMPTY_CURSOR, isPullCursor, type PullCursor, selectAfterCursor } from "./pullCursor.js";
 
 /** Where punches go: resolves only once they are durable (the spool). */
 export interface PunchSink {
   append(punches: readonly Punch[]): Promise<unknown>;
 }
 
-/** Small durable key/value state (cursors). */
+/** Small durable key/value state (cursors); `set` resolves once the value is on disk. */
 export interface CursorStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
+  get(key: string): unknown;
+  set(key: string, value: PullCursor): Promise<void>;
 }
 
 export interface PollResult {
@@ -66,7 +66,7 @@ export class DevicePoller {
       try {
         const result = await driver.readPunches({ signal, onProgress: this.options.onProgress });
         const key = `cursor:${deviceKey}`;
-        const stored = await cursors.get(key);
+        const stored = cursors.get(key);
         const cursor = isPullCursor(stored) ? stored : EMPTY_CURSOR;
         const selection = selectAfterCursor(result.punches, cursor);
         if (selection.outcome !== "continued") {

@@ -4,10 +4,11 @@ import type { Punch } from "../domain/punch.js";
  * Where the last pull of a device stopped: how many valid punches the log held, and the uid of the last one.
  * The anchor makes the position verifiable: a log that was cleared or wrapped no longer has that uid there.
  */
-export interface PullCursor {
+// A type alias, not an interface, so it is assignable to JSON-valued state stores.
+export type PullCursor = {
   readonly count: number;
   readonly anchorUid: string | null;
-}
+};
 
 export const EMPTY_CURSOR: PullCursor = { count: 0, anchorUid: null };
 

@@ -1,5 +1,5 @@
 import type { Punch } from "../domain/punch.js";
-import { encodeFrame } from "./segmentFile.js";
+import { encodeFrame, MAX_PAYLOAD_BYTES } from "./segmentFile.js";
 
 /** One spooled punch and the sequence number the spool gave it. */
 export interface SpoolEntry {
@@ -24,8 +24,32 @@ export function punchProblem(value: unknown): string | null {
   return null;
 }
 
-/** The framed record for one entry. Only the Punch fields are stored, in a fixed order. */
+function stringChars(punch: Punch): number {
+  return punch.uid.length + punch.device.length + punch.user_id.length + punch.time.length + punch.raw.length;
+}
+
+/** Rough size of an entry's frame, for sizing write groups before encoding. */
+export function estimatedFrameBytes(punch: Punch): number {
+  return 140 + stringChars(punch);
+}
+
+/**
+ * Whether the entry's JSON fits one record. Cheap bound first (a UTF-16 unit becomes at most 6 bytes of
+ * JSON, "\u001f"), exact only for the rare huge punch; appends check this up front so that encoding at
+ * write time cannot fail.
+ */
+export function entryFitsInFrame(punch: Punch): boolean {
+  if (200 + 6 * stringChars(punch) <= MAX_PAYLOAD_BYTES) return true;
+  return Buffer.byteLength(entryJson(Number.MAX_SAFE_INTEGER, punch), "utf8") <= MAX_PAYLOAD_BYTES;
+}
+
+/** The framed record for one entry. */
 export function encodeEntryFrame(seq: number, punch: Punch): Buffer {
+  return encodeFrame(entryJson(seq, punch));
+}
+
+/** Only the Punch fields are stored, in a fixed order. */
+function entryJson(seq: number, punch: Punch): string {
   const stored: Punch = {
     uid: punch.uid,
     device: punch.device,
@@ -36,7 +60,7 @@ export function encodeEntryFrame(seq: number, punch: Punch): Buffer {
     verify: punch.verify,
     raw: punch.raw,
   };
-  return encodeFrame(JSON.stringify({ seq, punch: stored }));
+  return JSON.stringify({ seq, punch: stored });
 }
 
 /** The entry in a CRC-checked payload, or undefined when the payload is not one (then it counts as damage). */

@@ -5,7 +5,13 @@ import type { Punch } from "../domain/punch.js";
 import { SpoolError } from "../errors.js";
 import { AckLog } from "./ackLog.js";
 import { fsyncDir, writeFully } from "./durableFs.js";
-import { decodeEntry, encodeEntryFrame, punchProblem } from "./entryCodec.js";
+import {
+  decodeEntry,
+  encodeEntryFrame,
+  entryFitsInFrame,
+  estimatedFrameBytes,
+  punchProblem,
+} from "./entryCodec.js";
 import type { SpoolEntry } from "./entryCodec.js";
 import { SeqRanges } from "./seqRanges.js";
 import {
@@ -47,7 +53,7 @@ export interface SpoolStats {
 const DEFAULT_SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 const DEFAULT_ACK_LOG_MAX_BYTES = 1024 * 1024;
 /** One write+fsync takes whole append calls up to about this much; bounds the memory of one group. */
-const GROUP_MAX_BYTES = 4 * 1024 * 1024;
+const GROUP_MAX_BYTES = 1024 * 1024;
 
 interface Segment {
   /** The seq in its file name; every record in it has a seq >= this and < the next segment's. */
@@ -64,8 +70,9 @@ interface Segment {
 
 interface AppendCall {
   readonly firstSeq: number;
-  readonly frames: readonly Buffer[];
-  readonly bytes: number;
+  /** Encoded only when written: the caller holds the punches anyway, so queued calls cost no copy. */
+  readonly punches: readonly Punch[];
+  readonly estimatedBytes: number;
   readonly resolve: (seqs: number[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -106,7 +113,8 @@ export class Spool {
   private nextSeq: number;
   private lastCommittedSeq: number;
   private depthCount: number;
-  private fsyncCount: number;
+  /** Shared with the ack log, which counts its own fsyncs. */
+  private readonly fsyncs: { count: number };
   private floor: number;
 
   private active: { segment: Segment; handle: FileHandle } | null;
@@ -129,14 +137,14 @@ export class Spool {
       nextSeq: number;
       floor: number;
       active: { segment: Segment; handle: FileHandle } | null;
-      fsyncs: number;
+      fsyncs: { count: number };
     },
   ) {
     this.nextSeq = init.nextSeq;
     this.lastCommittedSeq = init.nextSeq - 1;
     this.floor = init.floor;
     this.active = init.active;
-    this.fsyncCount = init.fsyncs;
+    this.fsyncs = init.fsyncs;
     this.depthCount = 0;
     for (const segment of segments) {
       this.depthCount += segment.present.size - acked.countShared(segment.present);
@@ -162,9 +170,9 @@ export class Spool {
       }
     }
     const root = resolve(dir);
-    let fsyncs = 0;
+    const fsyncs = { count: 0 };
     const countFsync = (): void => {
-      fsyncs++;
+      fsyncs.count++;
     };
 
     let names: string[];
@@ -279,23 +287,17 @@ export class Spool {
   append(punches: readonly Punch[]): Promise<number[]> {
     if (this.state !== "open") return Promise.reject(closedError());
     if (punches.length === 0) return Promise.resolve([]);
-    const firstSeq = this.nextSeq;
-    const frames: Buffer[] = [];
-    let bytes = 0;
-    try {
-      for (let i = 0; i < punches.length; i++) {
-        const problem = punchProblem(punches[i]);
-        if (problem !== null) throw new TypeError(`punch ${i} cannot be spooled: ${problem}`);
-        const frame = encodeEntryFrame(firstSeq + i, punches[i]!);
-        frames.push(frame);
-        bytes += frame.length;
-      }
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
+    let estimatedBytes = 0;
+    for (let i = 0; i < punches.length; i++) {
+      const punch = punches[i]!;
+      const problem = punchProblem(punch) ?? (entryFitsInFrame(punch) ? null : "larger than a spool record");
+      if (problem !== null) return Promise.reject(new TypeError(`punch ${i} cannot be spooled: ${problem}`));
+      estimatedBytes += estimatedFrameBytes(punch);
     }
+    const firstSeq = this.nextSeq;
     this.nextSeq += punches.length;
     return new Promise<number[]>((resolve, reject) => {
-      this.appendQueue.push({ firstSeq, frames, bytes, resolve, reject });
+      this.appendQueue.push({ firstSeq, punches, estimatedBytes, resolve, reject });
       this.startAppendLoop();
     });
   }
@@ -336,7 +338,7 @@ export class Spool {
       depth: this.depthCount,
       segments: this.segments.length,
       nextSeq: this.nextSeq,
-      fsyncs: this.fsyncCount,
+      fsyncs: this.fsyncs.count,
     };
   }
 
@@ -380,12 +382,12 @@ export class Spool {
         const failure = spoolIoError("append to", this.dir, error);
         for (const call of group) {
           // Calls wholly written by an earlier piece of this group are durable; the rest failed.
-          if (call.firstSeq + call.frames.length - 1 > this.lastCommittedSeq) call.reject(failure);
-          else call.resolve(seqRange(call.firstSeq, call.frames.length));
+          if (call.firstSeq + call.punches.length - 1 > this.lastCommittedSeq) call.reject(failure);
+          else call.resolve(seqRange(call.firstSeq, call.punches.length));
         }
         continue;
       }
-      for (const call of group) call.resolve(seqRange(call.firstSeq, call.frames.length));
+      for (const call of group) call.resolve(seqRange(call.firstSeq, call.punches.length));
     }
   }
 
@@ -393,7 +395,7 @@ export class Spool {
     let bytes = 0;
     let count = 0;
     while (count < this.appendQueue.length && (count === 0 || bytes < GROUP_MAX_BYTES)) {
-      bytes += this.appendQueue[count]!.bytes;
+      bytes += this.appendQueue[count]!.estimatedBytes;
       count++;
     }
     return this.appendQueue.splice(0, count);
@@ -405,9 +407,9 @@ export class Spool {
     let piece: Piece | undefined;
     let targetBytes = this.active ? this.active.segment.size : -1;
     for (const call of group) {
-      for (let i = 0; i < call.frames.length; i++) {
-        const frame = call.frames[i]!;
+      for (let i = 0; i < call.punches.length; i++) {
         const seq = call.firstSeq + i;
+        const frame = encodeEntryFrame(seq, call.punches[i]!);
         const full =
           targetBytes > FILE_HEADER_BYTES && targetBytes + frame.length > this.options.segmentMaxBytes;
         if (targetBytes < 0 || full || !piece) {
@@ -438,7 +440,7 @@ export class Spool {
       }
       await writeFully(active.handle, data, active.segment.size);
       await active.handle.datasync();
-      this.fsyncCount++;
+      this.fsyncs.count++;
     } catch (error) {
       // Part of the write may have landed past the committed size; it must not survive as records.
       this.activeNeedsTruncate = true;
@@ -455,9 +457,9 @@ export class Spool {
       handle = await open(path, "wx+");
       await writeFully(handle, data, 0);
       await handle.datasync();
-      this.fsyncCount++;
+      this.fsyncs.count++;
       await fsyncDir(this.dir);
-      this.fsyncCount++;
+      this.fsyncs.count++;
     } catch (error) {
       if (handle) {
         await handle.close().catch(() => undefined);
@@ -573,7 +575,7 @@ export class Spool {
       }
       try {
         await fsyncDir(this.dir);
-        this.fsyncCount++;
+        this.fsyncs.count++;
       } catch (error) {
         this.options.logger.warn({ dir: this.dir, error: String(error) }, "spool: directory fsync failed");
         this.compactionWanted = true;

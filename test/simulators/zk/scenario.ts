@@ -111,7 +111,8 @@ export function checkUserId(userId: string, idKind: IdKind): void {
   }
 }
 
-function toParts(time: DateTimeParts | string): DateTimeParts {
+/** Parts from parts or "YYYY-MM-DD HH:MM:SS" (validated when text; parts are checked by the caller). */
+export function toDateTimeParts(time: DateTimeParts | string): DateTimeParts {
   if (typeof time !== "string") return { ...time };
   const parsed = parseNaive(time);
   if (parsed === null) throw new RangeError(`"${time}" is not a valid "YYYY-MM-DD HH:MM:SS" time`);
@@ -203,6 +204,12 @@ export class ScenarioBuilder {
     return this;
   }
 
+  /** Keeps only the first `count` punches (e.g. realistic data cut to an exact size). */
+  keepFirstPunches(count: number): this {
+    this.punches.splice(count);
+    return this;
+  }
+
   build(): Scenario {
     const capacities: Capacities = Object.freeze({
       users: this.capacityOverride.users ?? Math.max(3000, this.users.length),
@@ -227,7 +234,7 @@ export class ScenarioBuilder {
 
   private resolvePunch(input: PunchInput): ScenarioPunch {
     checkUserId(input.userId, this.idKind);
-    const time = toParts(input.time);
+    const time = toDateTimeParts(input.time);
     if (input.packedTime === undefined && !isValidParts(time)) {
       throw new RangeError(`${JSON.stringify(time)} is not a real date; pass packedTime for deliberately corrupt records`);
     }

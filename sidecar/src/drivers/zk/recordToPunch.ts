@@ -52,7 +52,7 @@ export function recordToPunch(
     };
   }
   if (userId === "") {
-    return { reject: { code: "RECORD_TRUNCATED", message: "record has an empty user id", raw: record.raw, userId: null, time } };
+    return { reject: { code: "RECORD_NO_USER_ID", message: "record has an empty user id", raw: record.raw, userId: null, time } };
   }
   return { punch: makePunch({ device, userId, time, state: record.state, verify: record.verify, raw: record.raw }, rules) };
 }

@@ -245,7 +245,7 @@ export class ZkClient {
       }
       if (packet.command === Cmd.ACK_OK) {
         if (received === size) return Buffer.concat(parts, size);
-        throw new ProtocolError("RECORD_TRUNCATED", `chunk at ${start} ended after ${received} of ${size} bytes`, {
+        throw new ProtocolError("ZK_DATASET_TRUNCATED", `chunk at ${start} ended after ${received} of ${size} bytes`, {
           details: { start, size, received },
         });
       }

@@ -87,12 +87,12 @@ export interface DecodedAttendance {
 export function decodeAttendance(dataset: Buffer, deviceCount: number, isPlausible: (t: DateTimeParts) => boolean): DecodedAttendance {
   if (deviceCount === 0) return { recordSize: 40, records: [] };
   if (dataset.length < 4) {
-    throw new ProtocolError("RECORD_TRUNCATED", `attendance dataset of ${dataset.length} bytes has no size prefix`);
+    throw new ProtocolError("ZK_DATASET_TRUNCATED", `attendance dataset of ${dataset.length} bytes has no size prefix`);
   }
   const total = dataset.readUInt32LE(0);
   const body = dataset.subarray(4);
   if (body.length < total) {
-    throw new ProtocolError("RECORD_TRUNCATED", `attendance dataset announces ${total} bytes but holds ${body.length}`, {
+    throw new ProtocolError("ZK_DATASET_TRUNCATED", `attendance dataset announces ${total} bytes but holds ${body.length}`, {
       details: { announced: total, received: body.length },
     });
   }

@@ -33,11 +33,11 @@ function decodeOne(r: Buffer, size: UserRecordSize): ZkUser {
 
 export function decodeUsers(dataset: Buffer, deviceCount: number): { recordSize: UserRecordSize; users: ZkUser[] } {
   if (deviceCount === 0) return { recordSize: 72, users: [] };
-  if (dataset.length < 4) throw new ProtocolError("RECORD_TRUNCATED", "user dataset has no size prefix");
+  if (dataset.length < 4) throw new ProtocolError("ZK_DATASET_TRUNCATED", "user dataset has no size prefix");
   const total = dataset.readUInt32LE(0);
   const body = dataset.subarray(4);
   if (body.length < total) {
-    throw new ProtocolError("RECORD_TRUNCATED", `user dataset announces ${total} bytes but holds ${body.length}`);
+    throw new ProtocolError("ZK_DATASET_TRUNCATED", `user dataset announces ${total} bytes but holds ${body.length}`);
   }
   const size = total / deviceCount;
   if (size !== 28 && size !== 72) {

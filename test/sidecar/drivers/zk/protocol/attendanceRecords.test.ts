@@ -57,8 +57,8 @@ describe("decodeAttendance", () => {
 
   it("reports a dataset shorter than it announces as truncated", () => {
     const full = dataset([encodeAttendanceRecord({ uid: 1, userId: "1", time: at(1, 1), verify: 0, state: 0 }, 40)]);
-    expect(() => decodeAttendance(full.subarray(0, 30), 1, plausible)).toThrow(expect.objectContaining({ code: "RECORD_TRUNCATED" }));
-    expect(() => decodeAttendance(Buffer.alloc(2), 1, plausible)).toThrow(expect.objectContaining({ code: "RECORD_TRUNCATED" }));
+    expect(() => decodeAttendance(full.subarray(0, 30), 1, plausible)).toThrow(expect.objectContaining({ code: "ZK_DATASET_TRUNCATED" }));
+    expect(() => decodeAttendance(Buffer.alloc(2), 1, plausible)).toThrow(expect.objectContaining({ code: "ZK_DATASET_TRUNCATED" }));
   });
 
   it("returns nothing for an empty log", () => {

@@ -21,7 +21,7 @@ describe("zkChecksum", () => {
 
   it("rejects a corrupted packet with PROTOCOL_BAD_CHECKSUM", () => {
     const encoded = encodePacket({ command: 2000, session: 1, reply: 2, data: Buffer.from("hello") });
-    encoded[9] ^= 0xff;
+    encoded[9] = encoded[9]! ^ 0xff;
     expect(() => decodePacket(encoded)).toThrow(expect.objectContaining({ code: "PROTOCOL_BAD_CHECKSUM", retryable: true }));
   });
 
