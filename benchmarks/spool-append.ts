@@ -27,6 +27,8 @@ interface Result {
   seconds: number;
   punches: number;
   fsyncs: number;
+  /** RSS just before the timed part: Node, tsx's TypeScript loader and the scenario's input punches. */
+  startRssMb: number;
   peakRssMb: number;
 }
 
@@ -64,58 +66,79 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 }
 
+function rssMb(): number {
+  return process.memoryUsage().rss / 1024 / 1024;
+}
+
+/** Seconds spent awaiting `work`, so building input punches is not counted against the spool. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, seconds: (performance.now() - started) / 1000 };
+}
+
 async function runScenario(scenario: Scenario, dir: string): Promise<Result> {
   if (scenario === "baseline") {
     const punches = realisticPunches(TOTAL);
     await mkdir(dir, { recursive: true });
     const handle = await open(join(dir, "baseline.jsonl"), "w");
-    const started = performance.now();
-    let fsyncs = 0;
-    for (let i = 0; i < TOTAL; i += BATCH) {
-      const text = punches
-        .slice(i, i + BATCH)
-        .map((p) => JSON.stringify(p))
-        .join("\n");
-      await handle.write(`${text}\n`);
-      await handle.datasync();
-      fsyncs++;
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const startRssMb = rssMb();
+    const { seconds } = await timed(async () => {
+      for (let i = 0; i < TOTAL; i += BATCH) {
+        const lines = punches.slice(i, i + BATCH).map((p) => `${JSON.stringify(p)}\n`);
+        await handle.write(lines.join(""));
+        await handle.datasync();
+      }
+    });
     await handle.close();
+    const name = "baseline: raw write+fdatasync per 1,000";
     return {
-      scenario: "baseline: raw write+fdatasync per 1,000",
+      scenario: name,
       seconds,
       punches: TOTAL,
-      fsyncs,
+      fsyncs: TOTAL / BATCH,
+      startRssMb,
       peakRssMb: peakRssMb(),
     };
   }
 
   const spool = await Spool.open(dir);
-  const before = spool.stats().fsyncs;
-  const started = performance.now();
-  let punches = 0;
+  const fsyncsBefore = spool.stats().fsyncs;
   let name: string;
+  let punches = 0;
+  let seconds = 0;
+  let startRssMb: number;
   if (scenario === "batches") {
     name = "append: batches of 1,000 (pull)";
+    startRssMb = rssMb();
     for (let i = 0; i < TOTAL; i += BATCH) {
-      // Built per batch, as a driver would hand them over.
-      const seqs = await spool.append(realisticPunches(BATCH, i));
-      punches += seqs.length;
+      // Built per batch, as a driver hands them over; only the append is timed.
+      const batch = realisticPunches(BATCH, i);
+      const run = await timed(() => spool.append(batch));
+      seconds += run.seconds;
+      punches += run.value.length;
     }
   } else if (scenario === "concurrent") {
     name = "append: 100,000 concurrent single-punch calls";
     const all = realisticPunches(TOTAL, TOTAL);
-    const results = await Promise.all(all.map((punch) => spool.append([punch])));
-    punches = results.length;
+    startRssMb = rssMb();
+    const run = await timed(() => Promise.all(all.map((punch) => spool.append([punch]))));
+    seconds = run.seconds;
+    punches = run.value.length;
   } else {
-    for await (const entry of spool.pending()) if (entry.seq > 0) punches++;
+    startRssMb = rssMb();
+    const run = await timed(async () => {
+      let count = 0;
+      for await (const entry of spool.pending()) if (entry.seq > 0) count++;
+      return count;
+    });
+    seconds = run.seconds;
+    punches = run.value;
     name = `replay: pending() of all ${punches.toLocaleString("en-US")} entries`;
   }
-  const seconds = (performance.now() - started) / 1000;
-  const fsyncs = spool.stats().fsyncs - before;
+  const fsyncs = spool.stats().fsyncs - fsyncsBefore;
   await spool.close();
-  return { scenario: name, seconds, punches, fsyncs, peakRssMb: peakRssMb() };
+  return { scenario: name, seconds, punches, fsyncs, startRssMb, peakRssMb: peakRssMb() };
 }
 
 function runInChild(scenario: Scenario, dir: string): Result {
@@ -135,8 +158,9 @@ function printTable(results: readonly Result[]): void {
     Math.round(r.punches / r.seconds).toLocaleString("en-US"),
     String(r.fsyncs),
     r.peakRssMb.toFixed(1),
+    r.startRssMb.toFixed(1),
   ]);
-  const header = ["scenario", "seconds", "punches/s", "fsyncs", "peak RSS MB"];
+  const header = ["scenario", "seconds", "punches/s", "fsyncs", "peak RSS MB", "RSS at start MB"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");

@@ -3,7 +3,7 @@ import { open, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic, writeFully } from "./durableFs.js";
 import { SeqRanges } from "./seqRanges.js";
-import { encodeFrame, FILE_HEADER_BYTES, fileHeader, recoverFile } from "./segmentFile.js";
+import { FILE_HEADER_BYTES, fileHeader, FrameBuilder, recoverFile } from "./segmentFile.js";
 import { isNotFound, spoolIoError } from "./spoolIoError.js";
 import type { SpoolLogger } from "./spoolLogger.js";
 
@@ -51,13 +51,19 @@ function decodeAckRecord(payload: Buffer): AckRecord | undefined {
   return parsed as AckRecord;
 }
 
-function encodeAckFrames(ranges: ReadonlyArray<readonly [number, number]>, floor?: number): Buffer[] {
-  const frames: Buffer[] = [];
+/** The records for `ranges` (split so each stays small), after `prefix` (the file header, for a rewrite). */
+function encodeAckFrames(
+  ranges: ReadonlyArray<readonly [number, number]>,
+  options: { readonly floor?: number; readonly prefix?: Buffer } = {},
+): Buffer {
+  const builder = new FrameBuilder();
   for (let i = 0; i === 0 || i < ranges.length; i += RANGES_PER_RECORD) {
     const acks = ranges.slice(i, i + RANGES_PER_RECORD);
-    frames.push(encodeFrame(JSON.stringify(i === 0 && floor !== undefined ? { floor, acks } : { acks })));
+    builder.add(
+      JSON.stringify(i === 0 && options.floor !== undefined ? { floor: options.floor, acks } : { acks }),
+    );
   }
-  return frames;
+  return options.prefix ? Buffer.concat([options.prefix, builder.bytes()]) : builder.bytes();
 }
 
 /**
@@ -138,7 +144,7 @@ export class AckLog {
 
   /** Durably records that `ranges` were acknowledged (resolves after fsync). */
   async append(ranges: ReadonlyArray<readonly [number, number]>): Promise<void> {
-    const data = Buffer.concat(encodeAckFrames(ranges));
+    const data = encodeAckFrames(ranges);
     try {
       this.handle ??= await open(this.path, "r+");
       if (this.needsTruncate) {
@@ -157,7 +163,7 @@ export class AckLog {
 
   /** Replaces the log with one holding only `floor` and `acked` (crash-safe: old or new file, never a mix). */
   async rewrite(floor: number, acked: SeqRanges): Promise<void> {
-    const data = Buffer.concat([fileHeader("acks"), ...encodeAckFrames(acked.ranges(), floor)]);
+    const data = encodeAckFrames(acked.ranges(), { floor, prefix: fileHeader("acks") });
     // After the rename the old handle points at the replaced file: the next append reopens the path.
     const old = this.handle;
     this.handle = null;

@@ -48,8 +48,8 @@ export function encodeEntryFrame(seq: number, punch: Punch): Buffer {
   return encodeFrame(entryJson(seq, punch));
 }
 
-/** Only the Punch fields are stored, in a fixed order. */
-function entryJson(seq: number, punch: Punch): string {
+/** The JSON payload of an entry's record. Only the Punch fields are stored, in a fixed order. */
+export function entryJson(seq: number, punch: Punch): string {
   const stored: Punch = {
     uid: punch.uid,
     device: punch.device,

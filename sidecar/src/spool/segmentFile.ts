@@ -55,18 +55,57 @@ export function checkFileHeader(bytes: Buffer, kind: FileKind): HeaderCheck {
   return version > FORMAT_VERSION && version < 0x100 ? "newer-version" : "damaged";
 }
 
-/** One framed record for `text` (the JSON payload), in a single allocation. */
-export function encodeFrame(text: string): Buffer {
-  const length = Buffer.byteLength(text, "utf8");
-  if (length > MAX_PAYLOAD_BYTES) {
-    throw new RangeError(`spool record of ${length} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
+/**
+ * Frames records back to back into one growing buffer: one allocation per write group instead of one per
+ * record, and the UTF-8 length comes from the write itself instead of a separate scan.
+ */
+export class FrameBuilder {
+  private buffer: Buffer;
+  private used = 0;
+
+  constructor(capacity = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, FRAME_HEADER_BYTES));
   }
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  FRAME_MAGIC.copy(frame, 0);
-  frame.writeUInt32LE(length, 4);
-  frame.write(text, FRAME_HEADER_BYTES, "utf8");
-  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 8);
-  return frame;
+
+  get length(): number {
+    return this.used;
+  }
+
+  /** Appends one record whose payload is `text`; returns its frame size in bytes. */
+  add(text: string): number {
+    // Buffer.write silently stops when out of room: reserve the worst case (3 bytes per UTF-16 unit).
+    this.reserve(FRAME_HEADER_BYTES + text.length * 3);
+    const start = this.used;
+    const length = this.buffer.write(text, start + FRAME_HEADER_BYTES, "utf8");
+    if (length > MAX_PAYLOAD_BYTES) {
+      throw new RangeError(`spool record of ${length} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
+    }
+    FRAME_MAGIC.copy(this.buffer, start);
+    this.buffer.writeUInt32LE(length, start + 4);
+    const payload = this.buffer.subarray(start + FRAME_HEADER_BYTES, start + FRAME_HEADER_BYTES + length);
+    this.buffer.writeUInt32LE(crc32(payload), start + 8);
+    this.used = start + FRAME_HEADER_BYTES + length;
+    return FRAME_HEADER_BYTES + length;
+  }
+
+  /** Bytes [start, end) framed so far; a view, valid until the next add(). */
+  bytes(start = 0, end = this.used): Buffer {
+    return this.buffer.subarray(start, end);
+  }
+
+  private reserve(extra: number): void {
+    if (this.used + extra <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + extra));
+    this.buffer.copy(bigger, 0, 0, this.used);
+    this.buffer = bigger;
+  }
+}
+
+/** One framed record whose payload is `text`. */
+export function encodeFrame(text: string): Buffer {
+  const builder = new FrameBuilder(FRAME_HEADER_BYTES + text.length * 3);
+  builder.add(text);
+  return builder.bytes();
 }
 
 /** Turns a checked payload into a value, or undefined when it is not one (then it counts as damage). */

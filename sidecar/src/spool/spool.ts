@@ -5,19 +5,14 @@ import type { Punch } from "../domain/punch.js";
 import { SpoolError } from "../errors.js";
 import { AckLog } from "./ackLog.js";
 import { fsyncDir, writeFully } from "./durableFs.js";
-import {
-  decodeEntry,
-  encodeEntryFrame,
-  entryFitsInFrame,
-  estimatedFrameBytes,
-  punchProblem,
-} from "./entryCodec.js";
+import { decodeEntry, entryJson, entryFitsInFrame, estimatedFrameBytes, punchProblem } from "./entryCodec.js";
 import type { SpoolEntry } from "./entryCodec.js";
 import { SeqRanges } from "./seqRanges.js";
 import {
   DEFAULT_SCAN_BUFFER_BYTES,
   FILE_HEADER_BYTES,
   fileHeader,
+  FrameBuilder,
   parseSegmentFileName,
   recoverFile,
   scanFrames,
@@ -83,12 +78,13 @@ interface AckCall {
   readonly reject: (error: unknown) => void;
 }
 
-/** Records bound for one file: the active segment, or a new segment starting at `firstSeq`. */
+/** Records bound for one file (the active segment, or a new one starting at `firstSeq`): `data` is their frames. */
 interface Piece {
   readonly newSegment: boolean;
   readonly firstSeq: number;
-  readonly frames: Buffer[];
-  bytes: number;
+  readonly start: number;
+  end: number;
+  data: Buffer;
   readonly seqs: SeqRanges;
 }
 
@@ -406,24 +402,26 @@ export class Spool {
     const pieces: Piece[] = [];
     let piece: Piece | undefined;
     let targetBytes = this.active ? this.active.segment.size : -1;
+    const builder = new FrameBuilder(group.reduce((sum, call) => sum + call.estimatedBytes, 0) * 1.25);
     for (const call of group) {
       for (let i = 0; i < call.punches.length; i++) {
         const seq = call.firstSeq + i;
-        const frame = encodeEntryFrame(seq, call.punches[i]!);
+        const start = builder.length;
+        const frameBytes = builder.add(entryJson(seq, call.punches[i]!));
         const full =
-          targetBytes > FILE_HEADER_BYTES && targetBytes + frame.length > this.options.segmentMaxBytes;
+          targetBytes > FILE_HEADER_BYTES && targetBytes + frameBytes > this.options.segmentMaxBytes;
         if (targetBytes < 0 || full || !piece) {
           const newSegment = targetBytes < 0 || full;
-          piece = { newSegment, firstSeq: seq, frames: [], bytes: 0, seqs: new SeqRanges() };
+          piece = { newSegment, firstSeq: seq, start, end: start, data: EMPTY, seqs: new SeqRanges() };
           pieces.push(piece);
           if (newSegment) targetBytes = FILE_HEADER_BYTES;
         }
-        piece.frames.push(frame);
-        piece.bytes += frame.length;
+        piece.end = builder.length;
         piece.seqs.add(seq);
-        targetBytes += frame.length;
+        targetBytes += frameBytes;
       }
     }
+    for (const next of pieces) next.data = builder.bytes(next.start, next.end);
     for (const next of pieces) {
       if (next.newSegment) await this.startSegment(next);
       else await this.appendToActive(next);
@@ -432,13 +430,12 @@ export class Spool {
 
   private async appendToActive(piece: Piece): Promise<void> {
     const active = this.active!;
-    const data = piece.frames.length === 1 ? piece.frames[0]! : Buffer.concat(piece.frames, piece.bytes);
     try {
       if (this.activeNeedsTruncate) {
         await active.handle.truncate(active.segment.size);
         this.activeNeedsTruncate = false;
       }
-      await writeFully(active.handle, data, active.segment.size);
+      await writeFully(active.handle, piece.data, active.segment.size);
       await active.handle.datasync();
       this.fsyncs.count++;
     } catch (error) {
@@ -451,11 +448,11 @@ export class Spool {
 
   private async startSegment(piece: Piece): Promise<void> {
     const path = join(this.dir, segmentFileName(piece.firstSeq));
-    const data = Buffer.concat([fileHeader("segment"), ...piece.frames], FILE_HEADER_BYTES + piece.bytes);
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, "wx+");
-      await writeFully(handle, data, 0);
+      await writeFully(handle, fileHeader("segment"), 0);
+      await writeFully(handle, piece.data, FILE_HEADER_BYTES);
       await handle.datasync();
       this.fsyncs.count++;
       await fsyncDir(this.dir);
@@ -492,7 +489,7 @@ export class Spool {
   }
 
   private commit(segment: Segment, piece: Piece): void {
-    segment.size += piece.bytes;
+    segment.size += piece.data.length;
     for (const [start, end] of piece.seqs.ranges()) segment.present.add(start, end);
     this.depthCount += piece.seqs.size;
     this.lastCommittedSeq = piece.seqs.last!;
@@ -675,6 +672,8 @@ export class Spool {
     return this.acked.countShared(segment.present) === segment.present.size;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function seqRange(first: number, count: number): number[] {
   const seqs = new Array<number>(count);

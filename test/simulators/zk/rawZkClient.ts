@@ -18,7 +18,10 @@ export interface Received {
   readonly checksumOk: boolean;
 }
 
-type Waiter = (r: Received) => void;
+interface Waiter {
+  readonly resolve: (r: Received) => void;
+  readonly reject: (err: Error) => void;
+}
 
 abstract class RawClientBase {
   sessionId = 0;
@@ -36,9 +39,17 @@ abstract class RawClientBase {
     }
     const r: Received = { packet: decodePacket(raw, false), at: Date.now() - this.started, checksumOk };
     const waiter = this.waiters.shift();
-    if (waiter) waiter(r);
+    if (waiter) waiter.resolve(r);
     else this.inbox.push(r);
   }
+
+  /** The device closed the link: nothing more will arrive. */
+  protected failWaiters(reason: string): void {
+    this.gone = reason;
+    for (const w of this.waiters.splice(0)) w.reject(new Error(`connection closed (${reason})`));
+  }
+
+  private gone: string | null = null;
 
   /** Encodes a command with the current session and the next reply id. */
   protected build(command: number, data: Buffer, opts: { corruptChecksum?: boolean; reply?: number }): Buffer {
@@ -54,10 +65,17 @@ abstract class RawClientBase {
   next(timeoutMs = 2000): Promise<Received> {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
+    if (this.gone !== null) return Promise.reject(new Error(`connection closed (${this.gone})`));
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = (r) => {
-        clearTimeout(timer);
-        resolve(r);
+      const waiter: Waiter = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -137,11 +155,30 @@ export class RawTcpClient extends RawClientBase {
     this.closed = new Promise((resolve) => (settle = resolve));
     let how = "end";
     socket.on("error", (err: NodeJS.ErrnoException) => (how = err.code ?? err.message));
-    socket.on("close", () => settle(how));
+    socket.on("close", () => {
+      this.failWaiters(how);
+      settle(how);
+    });
     socket.on("data", (chunk: Buffer) => {
       this.dataEvents.push({ at: Date.now() - this.started, bytes: chunk.length });
       for (const p of this.framer.push(chunk)) this.deliver(p);
     });
+  }
+
+  /**
+   * How the device treats a new connection: "open" (usable), "end" (closed at once) or an error code such as
+   * "ECONNRESET" (a reset can beat the connect event, so both orders are handled).
+   */
+  static async outcome(port: number, host = "127.0.0.1", settleMs = 100): Promise<string> {
+    let client: RawTcpClient;
+    try {
+      client = await RawTcpClient.open(port, host);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code ?? String(err);
+    }
+    const how = await Promise.race([client.closed, new Promise<string>((r) => setTimeout(() => r("open"), settleMs))]);
+    client.close();
+    return how;
   }
 
   static open(port: number, host = "127.0.0.1"): Promise<RawTcpClient> {

@@ -134,6 +134,10 @@ export async function runPull(plan: PullPlan, logger: Logger, print: (line: stri
     print(`dry run: ${punches.length} punches read, nothing written`);
     return failed ? 1 : 0;
   }
+  if (outcomes.every((o) => o.error !== null)) {
+    print("no device could be read; nothing written");
+    return 1;
+  }
   const spool = await Spool.open(plan.spoolDir, { logger });
   try {
     await spool.append(punches);
