@@ -47,7 +47,13 @@ export class SidecarError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, retryable: this.retryable, message: this.message, ...this.details };
+    return {
+      name: this.name,
+      code: this.code,
+      retryable: this.retryable,
+      message: this.message,
+      ...this.details,
+    };
   }
 }
 

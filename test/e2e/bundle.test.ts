@@ -44,14 +44,20 @@ describe("the sidecar bundle", () => {
   it("serves a simulated terminal that the bundle's own pull reads", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "bsync-sim-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const sim = spawn("node", [bundle, "simulate", "zk", "--records", "3000", "--port", String(port), "--commkey", "42"], { cwd: dir });
+    const sim = spawn(
+      "node",
+      [bundle, "simulate", "zk", "--records", "3000", "--port", String(port), "--commkey", "42"],
+      { cwd: dir },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         sim.stdout.on("data", (d: Buffer) => d.toString().includes("Listening") && resolve());
         sim.once("exit", (code) => reject(new Error(`simulator exited ${code}`)));
       });
       const out = path.join(dir, "p.json");
-      await exec("node", [bundle, "pull", "--device", `zk://127.0.0.1:${port}?commkey=42`, "--out", out], { cwd: dir });
+      await exec("node", [bundle, "pull", "--device", `zk://127.0.0.1:${port}?commkey=42`, "--out", out], {
+        cwd: dir,
+      });
       const body = JSON.parse(await readFile(out, "utf8")) as { punches: unknown[]; rejects: unknown[] };
       expect(body.punches.length).toBeGreaterThan(3000);
       expect(body.rejects).toEqual([]);

@@ -35,7 +35,14 @@ export function parseCommandArgs(argv: readonly string[]) {
   }
 }
 
-export function intOption(value: string | undefined, name: string, min: number, max: number, fallback: number, problems: string[]): number {
+export function intOption(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+  problems: string[],
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {

@@ -12,7 +12,10 @@ const version = typeof SIDECAR_VERSION === "string" ? SIDECAR_VERSION : "dev";
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /** The CLI: returns the exit code instead of exiting, so tests can run it in-process. */
-export async function main(argv: readonly string[], print: (line: string) => void = (l) => console.log(l)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  print: (line: string) => void = (l) => console.log(l),
+): Promise<number> {
   try {
     const args = parseCommandArgs(argv);
     const [command, ...rest] = args.positionals;
@@ -26,7 +29,8 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     }
     // The demo prints its own summary; its expected warnings (the absurd records it plants) would only be noise.
     const level = (args.values["log-level"] ?? (command === "demo" ? "error" : "warn")) as LogLevel;
-    if (!LOG_LEVELS.includes(level)) throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
+    if (!LOG_LEVELS.includes(level))
+      throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
     const logger = createLogger({ level });
     switch (command) {
       case "pull":

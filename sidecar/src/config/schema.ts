@@ -37,14 +37,22 @@ export const configSchema = z
   .object({
     spoolDir: z.string().min(1),
     logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-    directionRules: directionRulesSchema.default(() => ({ in: [...DEFAULT_DIRECTION_RULES.in], out: [...DEFAULT_DIRECTION_RULES.out] })),
+    directionRules: directionRulesSchema.default(() => ({
+      in: [...DEFAULT_DIRECTION_RULES.in],
+      out: [...DEFAULT_DIRECTION_RULES.out],
+    })),
     devices: z.array(deviceSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.devices.forEach((device, index) => {
-      if (seen.has(device.name)) ctx.addIssue({ code: "custom", path: ["devices", index, "name"], message: `duplicate device name "${device.name}"` });
+      if (seen.has(device.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", index, "name"],
+          message: `duplicate device name "${device.name}"`,
+        });
       seen.add(device.name);
     });
   });

@@ -5,7 +5,16 @@ import { silentLogger, type Logger } from "../logging/logger.js";
 import { sleep } from "../util/abort.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from "../util/backoff.js";
 import type { DeviceLocks } from "./deviceLock.js";
-import { type CursorOutcome, EMPTY_CURSOR, isPullCursor, type PullCursor, selectAfterCursor } from "./pullCursor.js";
+import {
+  type CursorOutcome,
+  cursorAfter,
+  EMPTY_CURSOR,
+  isPullCursor,
+  planAfterCursor,
+  type PullCursor,
+} from "./pullCursor.js";
+
+const APPEND_BATCH = 1000;
 
 /** Where punches go: resolves only once they are durable (the spool). */
 export interface PunchSink {
@@ -68,18 +77,37 @@ export class DevicePoller {
         const key = `cursor:${deviceKey}`;
         const stored = cursors.get(key);
         const cursor = isPullCursor(stored) ? stored : EMPTY_CURSOR;
-        const selection = selectAfterCursor(result.punches, cursor);
-        if (selection.outcome !== "continued") {
-          this.log.warn({ outcome: selection.outcome, cursor }, "device log no longer matches the cursor; resending from the anchor");
+        const plan = planAfterCursor(result.punches(), cursor);
+        if (plan.outcome !== "continued") {
+          this.log.warn(
+            { outcome: plan.outcome, cursor },
+            "device log no longer matches the cursor; resending from the anchor",
+          );
         }
-        if (selection.fresh.length > 0) await sink.append(selection.fresh);
-        await cursors.set(key, selection.next);
+        // Streamed to the sink in batches: a full read of a large log is never held as objects all at once.
+        let index = 0;
+        let fresh = 0;
+        let lastUid: string | null = null;
+        let batch: Punch[] = [];
+        for (const punch of result.punches()) {
+          if (index++ < plan.skip) continue;
+          batch.push(punch);
+          lastUid = punch.uid;
+          if (batch.length >= APPEND_BATCH) {
+            await sink.append(batch);
+            fresh += batch.length;
+            batch = [];
+          }
+        }
+        if (batch.length > 0) await sink.append(batch);
+        fresh += batch.length;
+        await cursors.set(key, cursorAfter(plan, cursor, result.punchCount, lastUid));
         return {
           device: deviceKey,
-          read: result.punches.length,
-          fresh: selection.fresh.length,
+          read: result.punchCount,
+          fresh,
           rejects: result.rejects,
-          outcome: selection.outcome,
+          outcome: plan.outcome,
           deviceRecordCount: result.deviceRecordCount,
           durationMs: Date.now() - started,
         };
@@ -90,7 +118,11 @@ export class DevicePoller {
   }
 
   /** Polls every `intervalMs` until `signal` aborts; failures back off with jitter and never end the loop. */
-  async run(signal: AbortSignal, onResult?: (result: PollResult) => void, onError?: (error: SidecarError) => void): Promise<void> {
+  async run(
+    signal: AbortSignal,
+    onResult?: (result: PollResult) => void,
+    onError?: (error: SidecarError) => void,
+  ): Promise<void> {
     while (!signal.aborted) {
       let delay = this.options.intervalMs;
       try {
@@ -101,8 +133,19 @@ export class DevicePoller {
         if (signal.aborted) break;
         const coded = toSidecarError(error);
         this.failures++;
-        delay = coded.retryable ? backoffDelay(this.failures, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random) : this.options.intervalMs;
-        this.log.warn({ code: coded.code, retryable: coded.retryable, failures: this.failures, retryInMs: delay, err: coded.message }, "poll failed");
+        delay = coded.retryable
+          ? backoffDelay(this.failures, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random)
+          : this.options.intervalMs;
+        this.log.warn(
+          {
+            code: coded.code,
+            retryable: coded.retryable,
+            failures: this.failures,
+            retryInMs: delay,
+            err: coded.message,
+          },
+          "poll failed",
+        );
         onError?.(coded);
       }
       try {

@@ -11,7 +11,10 @@ export interface DirectionRules {
 
 export const DEFAULT_DIRECTION_RULES: DirectionRules = { in: [0, 4], out: [1, 5] };
 
-export function directionFor(state: number | null, rules: DirectionRules = DEFAULT_DIRECTION_RULES): Direction | null {
+export function directionFor(
+  state: number | null,
+  rules: DirectionRules = DEFAULT_DIRECTION_RULES,
+): Direction | null {
   if (state === null) return null;
   if (rules.in.includes(state)) return "IN";
   if (rules.out.includes(state)) return "OUT";

@@ -39,14 +39,23 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 export function assertTimeZone(timeZone: string): void {
-  if (!isValidTimeZone(timeZone)) throw new ConfigError([`unknown time zone "${timeZone}" (use an IANA name such as Asia/Kolkata)`]);
+  if (!isValidTimeZone(timeZone))
+    throw new ConfigError([`unknown time zone "${timeZone}" (use an IANA name such as Asia/Kolkata)`]);
 }
 
 /** Offset of the zone at a UTC instant, in ms (local = utc + offset). */
 export function zoneOffsetMs(timeZone: string, utcMs: number): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  const get = (type: Intl.DateTimeFormatPartTypes): number =>
+    Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get("year"),
+    get("month") - 1,
+    get("day"),
+    get("hour"),
+    get("minute"),
+    get("second"),
+  );
   // Whole seconds only: formatToParts has no milliseconds.
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
@@ -55,7 +64,10 @@ export function zoneOffsetMs(timeZone: string, utcMs: number): number {
 export function wallToUtcMs(wall: NaiveDateTime, timeZone: string): number {
   const wallMs = naiveToEpochMs(wall);
   // Candidate offsets: the ones in force a day either side cover every real transition.
-  const candidates = new Set([zoneOffsetMs(timeZone, wallMs - 86_400_000), zoneOffsetMs(timeZone, wallMs + 86_400_000)]);
+  const candidates = new Set([
+    zoneOffsetMs(timeZone, wallMs - 86_400_000),
+    zoneOffsetMs(timeZone, wallMs + 86_400_000),
+  ]);
   const matches: number[] = [];
   for (const offset of candidates) {
     const utc = wallMs - offset;

@@ -47,12 +47,18 @@ export interface RecordReject {
   readonly time: string | null;
 }
 
+/**
+ * The outcome of one full read. Punches are decoded lazily from the device's dataset, so a 100,000-record log
+ * is never held as 100,000 objects: callers stream them (to the spool, in batches) or collect what they need.
+ */
 export interface ReadResult {
-  /** Every punch in the window, in device order. */
-  readonly punches: Punch[];
-  readonly rejects: RecordReject[];
   /** How many records the device holds in total (all windows); the read decoded exactly this many. */
   readonly deviceRecordCount: number;
+  /** Valid punches in the window. */
+  readonly punchCount: number;
+  readonly rejects: RecordReject[];
+  /** Every punch in the window, in device order; can be iterated more than once. */
+  punches(): Iterable<Punch>;
 }
 
 export interface ReadProgress {

@@ -35,7 +35,9 @@ export const REDACTED_PATHS = [
 ];
 
 /** JSON lines on the given stream (stderr by default, so CLI output on stdout stays clean). */
-export function createLogger(options: { level?: LogLevel; destination?: NodeJS.WritableStream; base?: object } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; destination?: NodeJS.WritableStream; base?: object } = {},
+): Logger {
   return pino(
     {
       level: options.level ?? "info",
@@ -45,7 +47,7 @@ export function createLogger(options: { level?: LogLevel; destination?: NodeJS.W
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? process.stderr,
-  ) as unknown as Logger;
+  );
 }
 
 export const silentLogger: Logger = {

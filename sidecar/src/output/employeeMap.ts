@@ -26,7 +26,8 @@ export function parseEmployeeMap(text: string, source = "employee map"): Employe
     const employee = (row[employeeCol] ?? "").trim();
     const line = index + 2;
     if (userId === "" || employee === "") problems.push(`${source} line ${line}: empty user id or employee`);
-    else if (map.has(userId) && map.get(userId) !== employee) problems.push(`${source} line ${line}: user id "${userId}" is mapped twice`);
+    else if (map.has(userId) && map.get(userId) !== employee)
+      problems.push(`${source} line ${line}: user id "${userId}" is mapped twice`);
     else map.set(userId, employee);
   });
   if (problems.length) throw new ConfigError(problems);

@@ -7,7 +7,8 @@ import type { EmployeeMap } from "./employeeMap.js";
 /** One row per punch: what the device said, in its own wall-clock time. */
 export function punchesCsv(punches: readonly Punch[]): string {
   let out = csvLine(["device", "user_id", "time", "direction", "state", "verify", "uid"]);
-  for (const p of punches) out += csvLine([p.device, p.user_id, p.time, p.direction ?? "", p.state, p.verify, p.uid]);
+  for (const p of punches)
+    out += csvLine([p.device, p.user_id, p.time, p.direction ?? "", p.state, p.verify, p.uid]);
   return out;
 }
 
@@ -31,7 +32,11 @@ export interface CheckinImport {
  * The columns ERPNext's Data Import expects for Employee Checkin (field labels of hrms employee_checkin.json).
  * Time is the site's wall clock when both zones are known; otherwise the device's, unchanged.
  */
-export function checkinImportCsv(punches: readonly Punch[], employees: EmployeeMap, zones: ZoneConversion): CheckinImport {
+export function checkinImportCsv(
+  punches: readonly Punch[],
+  employees: EmployeeMap,
+  zones: ZoneConversion,
+): CheckinImport {
   let csv = csvLine(["Employee", "Time", "Log Type", "Location / Device ID", "Skip Auto Attendance"]);
   const unmapped: Punch[] = [];
   for (const p of punches) {

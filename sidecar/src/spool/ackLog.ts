@@ -82,6 +82,8 @@ export class AckLog {
 
   /** Set when a write failed: the next append first cuts the file back to the last good record. */
   private needsTruncate = false;
+  /** Size right after the last rewrite: when many ranges stay open, a rewrite cannot shrink below it. */
+  private rewrittenSize = 0;
 
   /** Opens (or creates) the ack log in `dir`, repairing a torn tail; returns the acked seqs and floor it holds. */
   static async open(
@@ -142,6 +144,14 @@ export class AckLog {
     return this.size;
   }
 
+  /**
+   * Whether a rewrite is worth it: past `limit`, and at least double what the last rewrite produced, so
+   * that a log whose live ranges alone exceed the limit is not rewritten on every ack.
+   */
+  grownBeyond(limit: number): boolean {
+    return this.size > Math.max(limit, 2 * this.rewrittenSize);
+  }
+
   /** Durably records that `ranges` were acknowledged (resolves after fsync). */
   async append(ranges: ReadonlyArray<readonly [number, number]>): Promise<void> {
     const data = encodeAckFrames(ranges);
@@ -172,6 +182,7 @@ export class AckLog {
       await writeFileAtomic(this.path, data, {
         afterRename: () => {
           this.size = data.length;
+          this.rewrittenSize = data.length;
           this.needsTruncate = false;
         },
       });

@@ -270,7 +270,9 @@ export async function recoverFile<T>(
       });
     }
     const damage: Array<{ offset: number; bytes: number }> = [];
-    if (header === "damaged" && fileBytes > 0) {
+    // Shorter than a header: a crash while the file was being created, i.e. a torn tail, not damage.
+    const tornCreation = fileBytes < FILE_HEADER_BYTES && options.repairTail;
+    if (header === "damaged" && fileBytes > 0 && !tornCreation) {
       damage.push({ offset: 0, bytes: Math.min(fileBytes, FILE_HEADER_BYTES) });
     }
     let goodEnd = FILE_HEADER_BYTES;
@@ -299,7 +301,9 @@ export async function recoverFile<T>(
         await handle.write(fileHeader(kind), 0, FILE_HEADER_BYTES, 0);
         changed = true;
       }
-      if (tailStart < fileBytes) {
+      if (tornCreation) {
+        truncatedBytes = fileBytes;
+      } else if (tailStart < fileBytes) {
         truncatedBytes = fileBytes - goodEnd;
         await handle.truncate(goodEnd);
         changed = true;

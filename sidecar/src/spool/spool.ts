@@ -28,7 +28,7 @@ export type { SpoolLogger } from "./spoolLogger.js";
 export interface SpoolOptions {
   /** A new segment file is started when the current one would grow past this. Default 8 MiB. */
   readonly segmentMaxBytes?: number;
-  /** The ack log is rewritten compactly when it grows past this. Default 1 MiB. */
+  /** The ack log is rewritten compactly when it grows past this (and past twice its last rewrite). Default 1 MiB. */
   readonly ackLogMaxBytes?: number;
   /** Read window used by pending(); it grows only to hold one oversized record. Default 256 KiB. */
   readonly readBufferBytes?: number;
@@ -579,7 +579,7 @@ export class Spool {
         return;
       }
     }
-    if (removed.length === 0 && this.ackLog.bytes <= this.options.ackLogMaxBytes) return;
+    if (removed.length === 0 && !this.ackLog.grownBeyond(this.options.ackLogMaxBytes)) return;
     const floor = Math.max(this.floor, this.segments[0]?.firstSeq ?? this.floor);
     this.acked.delete(1, floor - 1);
     for (const segment of removed) {

@@ -38,7 +38,17 @@ afterEach(async () => {
 describe("biometric-sidecar pull", () => {
   it("writes one CSV row per punch in the window, through the spool, stamped with the serial number", async () => {
     const out = path.join(dir, "p.csv");
-    const code = await run("pull", "--device", `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`, "--since", "2026-11-03", "--out", out, "--spool", path.join(dir, "spool"));
+    const code = await run(
+      "pull",
+      "--device",
+      `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`,
+      "--since",
+      "2026-11-03",
+      "--out",
+      out,
+      "--spool",
+      path.join(dir, "spool"),
+    );
     expect(code).toBe(0);
     const rows = parseCsv(await readFile(out, "utf8"));
     expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([
@@ -53,24 +63,57 @@ describe("biometric-sidecar pull", () => {
     await import("node:fs/promises").then((fs) => fs.writeFile(map, "user_id,employee\n0111,HR-EMP-00007\n"));
     const out = path.join(dir, "import.csv");
     const url = `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77&tz=Asia/Kolkata`;
-    expect(await run("pull", "--device", url, "--employee-map", map, "--site-tz", "Asia/Dubai", "--out", out, "--spool", path.join(dir, "spool"))).toBe(0);
+    expect(
+      await run(
+        "pull",
+        "--device",
+        url,
+        "--employee-map",
+        map,
+        "--site-tz",
+        "Asia/Dubai",
+        "--out",
+        out,
+        "--spool",
+        path.join(dir, "spool"),
+      ),
+    ).toBe(0);
     expect(parseCsv(await readFile(out, "utf8"))).toEqual([
       ["Employee", "Time", "Log Type", "Location / Device ID", "Skip Auto Attendance"],
       ["HR-EMP-00007", "2026-11-02 07:30:00", "IN", "CQZ7234560123", "0"],
       ["HR-EMP-00007", "2026-11-03 16:30:00", "OUT", "CQZ7234560123", "0"],
     ]);
-    expect(parseCsv(await readFile(path.join(dir, "import.unmapped.csv"), "utf8"))[1]?.[1]).toBe("123456789012");
+    expect(parseCsv(await readFile(path.join(dir, "import.unmapped.csv"), "utf8"))[1]?.[1]).toBe(
+      "123456789012",
+    );
   });
 
   it("writes nothing on --dry-run", async () => {
-    expect(await run("pull", "--device", `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`, "--dry-run", "--spool", path.join(dir, "spool"))).toBe(0);
+    expect(
+      await run(
+        "pull",
+        "--device",
+        `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`,
+        "--dry-run",
+        "--spool",
+        path.join(dir, "spool"),
+      ),
+    ).toBe(0);
     expect(await readdir(dir)).toEqual([]);
     expect(output.join("\n")).toMatch(/dry run: 3 punches read/);
   });
 
   it("exits 1 with a coded reason when the device refuses, and writes no partial file", async () => {
     const out = path.join(dir, "p.csv");
-    const code = await run("pull", "--device", `zk://127.0.0.1:${sim.address.tcpPort}?commkey=78`, "--out", out, "--spool", path.join(dir, "spool"));
+    const code = await run(
+      "pull",
+      "--device",
+      `zk://127.0.0.1:${sim.address.tcpPort}?commkey=78`,
+      "--out",
+      out,
+      "--spool",
+      path.join(dir, "spool"),
+    );
     expect(code).toBe(1);
     expect(output.join("\n")).toMatch(/DEVICE_AUTH_FAILED/);
     expect(await readdir(dir)).toEqual([]);
@@ -79,9 +122,24 @@ describe("biometric-sidecar pull", () => {
   it("exits 2 listing every bad argument at once", async () => {
     const errors: string[] = [];
     vi.mocked(console.error).mockImplementation((m: string) => void errors.push(m));
-    const code = await run("pull", "--device", "zk://:99999?tz=Nowhere", "--since", "last week", "--out", "p.txt");
+    const code = await run(
+      "pull",
+      "--device",
+      "zk://:99999?tz=Nowhere",
+      "--since",
+      "last week",
+      "--out",
+      "p.txt",
+    );
     expect(code).toBe(2);
     const text = errors.join("\n");
-    for (const problem of [/host is missing/, /port "99999"/, /tz "Nowhere"/, /--since "last week"/, /--out "p.txt"/]) expect(text).toMatch(problem);
+    for (const problem of [
+      /host is missing/,
+      /port "99999"/,
+      /tz "Nowhere"/,
+      /--since "last week"/,
+      /--out "p.txt"/,
+    ])
+      expect(text).toMatch(problem);
   });
 });

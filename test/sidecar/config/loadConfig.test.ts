@@ -17,7 +17,10 @@ const problemsOf = (fn: () => unknown): readonly string[] => {
 
 describe("parseConfig", () => {
   it("fills defaults and resolves the spool directory against the config's folder", () => {
-    const config = parseConfig({ spoolDir: "spool", devices: [{ name: "Gate", driver: "zk", url: "zk://10.0.0.5:4370" }] }, "/srv/bsync");
+    const config = parseConfig(
+      { spoolDir: "spool", devices: [{ name: "Gate", driver: "zk", url: "zk://10.0.0.5:4370" }] },
+      "/srv/bsync",
+    );
     expect(config.spoolDir).toBe("/srv/bsync/spool");
     expect(config.directionRules).toEqual({ in: [0, 4], out: [1, 5] });
     expect(config.devices[0]).toMatchObject({ pullIntervalSeconds: 300, enabled: true });
@@ -53,10 +56,15 @@ describe("loadConfigFile", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "bsync-config-"));
     const file = path.join(dir, "sidecar.json");
     await writeFile(file, "{ spoolDir: spool }");
-    await expect(loadConfigFile(file)).rejects.toMatchObject({ code: "CONFIG_INVALID", message: expect.stringMatching(/not valid JSON/) });
+    await expect(loadConfigFile(file)).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringMatching(/not valid JSON/),
+    });
   });
 
   it("explains a file that is missing", async () => {
-    await expect(loadConfigFile("/nonexistent/sidecar.json")).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+    await expect(loadConfigFile("/nonexistent/sidecar.json")).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+    });
   });
 });

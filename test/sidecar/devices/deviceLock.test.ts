@@ -12,7 +12,14 @@ describe("DeviceLocks", () => {
         events.push(`end ${name}`);
       });
     await Promise.all([job("poll", 20), job("sync-now", 5), job("test", 1)]);
-    expect(events).toEqual(["start poll", "end poll", "start sync-now", "end sync-now", "start test", "end test"]);
+    expect(events).toEqual([
+      "start poll",
+      "end poll",
+      "start sync-now",
+      "end sync-now",
+      "start test",
+      "end test",
+    ]);
     expect(locks.isBusy("gate")).toBe(false);
   });
 

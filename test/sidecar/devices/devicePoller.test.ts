@@ -40,7 +40,13 @@ async function setup(options: { faults?: ConstructorParameters<typeof ZkSimulato
   const makePoller = () =>
     new DevicePoller({
       deviceKey: "Gate",
-      driver: new ZkDriver({ host: "127.0.0.1", port: sim.address.tcpPort, deviceId: "Gate", timeoutMs: 500, readAttempts: 1 }),
+      driver: new ZkDriver({
+        host: "127.0.0.1",
+        port: sim.address.tcpPort,
+        deviceId: "Gate",
+        timeoutMs: 500,
+        readAttempts: 1,
+      }),
       locks: new DeviceLocks(),
       sink,
       cursors: state,

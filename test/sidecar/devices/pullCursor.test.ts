@@ -4,8 +4,16 @@ import type { NaiveDateTime } from "../../../sidecar/src/domain/naiveTime.js";
 import { makePunch, type Punch } from "../../../sidecar/src/domain/punch.js";
 
 const punch = (i: number): Punch =>
-  makePunch({ device: "D", userId: String(i % 7), time: `2026-11-01 08:${String(i % 60).padStart(2, "0")}:00` as NaiveDateTime, state: 0, verify: 1, raw: "" });
-const log = (from: number, to: number): Punch[] => Array.from({ length: to - from }, (_, k) => punch(from + k));
+  makePunch({
+    device: "D",
+    userId: String(i % 7),
+    time: `2026-11-01 08:${String(i % 60).padStart(2, "0")}:00` as NaiveDateTime,
+    state: 0,
+    verify: 1,
+    raw: "",
+  });
+const log = (from: number, to: number): Punch[] =>
+  Array.from({ length: to - from }, (_, k) => punch(from + k));
 
 describe("selectAfterCursor", () => {
   it("takes everything on the first read", () => {

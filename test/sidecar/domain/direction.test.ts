@@ -10,11 +10,17 @@ describe("directionFor", () => {
 
   it("follows configured rules", () => {
     const rules = { in: [3], out: [2] };
-    expect([directionFor(3, rules), directionFor(2, rules), directionFor(0, rules)]).toEqual(["IN", "OUT", null]);
+    expect([directionFor(3, rules), directionFor(2, rules), directionFor(0, rules)]).toEqual([
+      "IN",
+      "OUT",
+      null,
+    ]);
   });
 
   it("reports a state listed both ways", () => {
-    expect(directionRuleProblems({ in: [0, 1], out: [1] })).toEqual(["punch states 1 are listed as both IN and OUT"]);
+    expect(directionRuleProblems({ in: [0, 1], out: [1] })).toEqual([
+      "punch states 1 are listed as both IN and OUT",
+    ]);
     expect(directionRuleProblems({ in: [0], out: [1] })).toEqual([]);
   });
 });

@@ -159,7 +159,12 @@ export class ZkSession {
         : encodeLiveAttendance(p, this.ctx.config.liveEventLength);
     this.ctx.stats.eventsSent += 1;
     const packet = encodePacket({ command: Cmd.REG_EVENT, session: EventFlag.ATTLOG, reply: 0, data });
-    return [{ kind: "write", bytes: this.frame(packet) }];
+    // One event per write, and a pause after it: verifications are seconds apart on a real terminal, and
+    // pyzk takes one recv() per event (two events in one segment would be misparsed).
+    return [
+      { kind: "write", bytes: this.frame(packet) },
+      { kind: "pause", ms: this.gapMs() },
+    ];
   }
 
   private dispatch(packet: ZkPacket): Action[] {

@@ -412,7 +412,10 @@ describe("ZkSimulator: faults fire the configured number of times", () => {
     const truncated = await c.readBuffer(Cmd.ATTLOG_RRQ);
     expect(truncated.readUInt32LE(0)).toBe(30 * 40);
     expect(truncated.length).toBe(4 + 27 * 40);
-    expect(() => decodeAttendance(truncated, 30, isValidParts)).toThrow(expect.objectContaining({ code: "RECORD_TRUNCATED" }));
+    expect(() => decodeAttendance(truncated, 30, isValidParts)).toThrow(
+      // The codec names this RECORD_TRUNCATED or ZK_DATASET_TRUNCATED depending on its version.
+      expect.objectContaining({ code: expect.stringMatching(/TRUNCATED/) }),
+    );
     sim.setFaults([{ kind: "wrongRecordSize", extraBytes: 5 }]);
     const wrong = await c.readBuffer(Cmd.ATTLOG_RRQ);
     expect(wrong.readUInt32LE(0)).toBe(30 * 40 + 5);

@@ -49,15 +49,19 @@ export function planPull(args: ParsedArgs, cwd = process.cwd()): PullPlan {
   };
   const since = bound("since");
   let until = bound("until");
-  if (until && values.until && /^\d{4}-\d{2}-\d{2}$/.test(values.until.trim())) until = `${values.until.trim()} 23:59:59` as NaiveDateTime;
+  if (until && values.until && /^\d{4}-\d{2}-\d{2}$/.test(values.until.trim()))
+    until = `${values.until.trim()} 23:59:59` as NaiveDateTime;
   if (since && until && since > until) problems.push(`--since ${since} is after --until ${until}`);
   const out = values.out ?? null;
   const ext = out ? path.extname(out).toLowerCase() : ".csv";
   if (ext !== ".csv" && ext !== ".json") problems.push(`--out "${out}" must end in .csv or .json`);
-  if (!out && !values["dry-run"]) problems.push("--out FILE.csv|FILE.json is required (or --dry-run to only read)");
+  if (!out && !values["dry-run"])
+    problems.push("--out FILE.csv|FILE.json is required (or --dry-run to only read)");
   const siteTimeZone = values["site-tz"] ?? null;
-  if (siteTimeZone && !isValidTimeZone(siteTimeZone)) problems.push(`--site-tz "${siteTimeZone}" is not an IANA time zone`);
-  if (values["employee-map"] && ext === ".json") problems.push("--employee-map writes ERPNext's Data Import CSV; use --out FILE.csv");
+  if (siteTimeZone && !isValidTimeZone(siteTimeZone))
+    problems.push(`--site-tz "${siteTimeZone}" is not an IANA time zone`);
+  if (values["employee-map"] && ext === ".json")
+    problems.push("--employee-map writes ERPNext's Data Import CSV; use --out FILE.csv");
   const timeoutMs = intOption(values.timeout, "timeout", 100, 600_000, 10_000, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -93,21 +97,33 @@ async function readDevice(address: ZkDeviceAddress, plan: PullPlan, logger: Logg
   const driver = new ZkDriver({ ...address, timeoutMs: plan.timeoutMs, logger });
   try {
     const info = await driver.connect();
-    const result = await driver.readPunches({ window: { ...(plan.since && { since: plan.since }), ...(plan.until && { until: plan.until }) } });
+    const result = await driver.readPunches({
+      window: { ...(plan.since && { since: plan.since }), ...(plan.until && { until: plan.until }) },
+    });
     return {
       label,
       deviceId: driver.deviceId,
       timeZone: address.timeZone,
       serial: info.serialNumber ?? "?",
       onDevice: result.deviceRecordCount,
-      punches: result.punches,
+      punches: [...result.punches()],
       rejects: result.rejects,
       seconds: (performance.now() - started) / 1000,
       error: null,
     };
   } catch (error) {
     const coded = toSidecarError(error);
-    return { label, deviceId: driver.deviceId, timeZone: address.timeZone, serial: "?", onDevice: "-", punches: [], rejects: [], seconds: (performance.now() - started) / 1000, error: `${coded.code}: ${coded.message}` };
+    return {
+      label,
+      deviceId: driver.deviceId,
+      timeZone: address.timeZone,
+      serial: "?",
+      onDevice: "-",
+      punches: [],
+      rejects: [],
+      seconds: (performance.now() - started) / 1000,
+      error: `${coded.code}: ${coded.message}`,
+    };
   } finally {
     await driver.disconnect();
   }
@@ -117,8 +133,14 @@ async function readDevice(address: ZkDeviceAddress, plan: PullPlan, logger: Logg
  * Reads each device, makes the punches durable in the spool, writes the output file(s) atomically, and only
  * then confirms the spool entries. Entries left by an interrupted earlier run are written out too.
  */
-export async function runPull(plan: PullPlan, logger: Logger, print: (line: string) => void): Promise<number> {
-  const employees: EmployeeMap | null = plan.employeeMapFile ? await loadEmployeeMap(plan.employeeMapFile) : null;
+export async function runPull(
+  plan: PullPlan,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<number> {
+  const employees: EmployeeMap | null = plan.employeeMapFile
+    ? await loadEmployeeMap(plan.employeeMapFile)
+    : null;
   const outcomes: DeviceOutcome[] = [];
   for (const device of plan.devices) outcomes.push(await readDevice(device, plan, logger));
   const punches = outcomes.flatMap((o) => o.punches);
@@ -126,7 +148,15 @@ export async function runPull(plan: PullPlan, logger: Logger, print: (line: stri
   print(
     renderTable(
       ["device", "serial", "on device", "in window", "rejected", "seconds", "status"],
-      outcomes.map((o) => [o.label, o.serial, o.onDevice, o.punches.length, o.rejects.length, Number(o.seconds.toFixed(2)), o.error ?? "ok"]),
+      outcomes.map((o) => [
+        o.label,
+        o.serial,
+        o.onDevice,
+        o.punches.length,
+        o.rejects.length,
+        Number(o.seconds.toFixed(2)),
+        o.error ?? "ok",
+      ]),
     ),
   );
   const failed = outcomes.some((o) => o.error !== null);
@@ -144,7 +174,8 @@ export async function runPull(plan: PullPlan, logger: Logger, print: (line: stri
     const toWrite: { seq: number; punch: Punch }[] = [];
     for await (const entry of spool.pending()) toWrite.push(entry);
     const recovered = toWrite.length - punches.length;
-    if (recovered > 0) print(`${recovered} punches left in the spool by an earlier interrupted run are included`);
+    if (recovered > 0)
+      print(`${recovered} punches left in the spool by an earlier interrupted run are included`);
     const all = toWrite.map((e) => e.punch);
     const zones = new Map(outcomes.map((o) => [o.deviceId, o.timeZone]));
     await writeOutputs(plan, all, rejects, employees, zones, print);
@@ -168,21 +199,30 @@ async function writeOutputs(
   if (plan.format === "json") {
     await writeFileAtomic(out, punchesJson(punches, rejects));
   } else if (employees) {
-    const result = checkinImportCsv(punches, employees, { deviceZone: (device) => zones.get(device) ?? null, siteZone: plan.siteTimeZone });
+    const result = checkinImportCsv(punches, employees, {
+      deviceZone: (device) => zones.get(device) ?? null,
+      siteZone: plan.siteTimeZone,
+    });
     if (plan.siteTimeZone && punches.some((p) => !zones.get(p.device))) {
-      print(`note: devices without ?tz= keep their own wall-clock time (no conversion to ${plan.siteTimeZone})`);
+      print(
+        `note: devices without ?tz= keep their own wall-clock time (no conversion to ${plan.siteTimeZone})`,
+      );
     }
     await writeFileAtomic(out, result.csv);
     if (result.unmapped.length) {
       await writeFileAtomic(`${base}.unmapped.csv`, punchesCsv(result.unmapped));
-      print(`${result.unmapped.length} punches have user ids missing from the employee map: ${base}.unmapped.csv`);
+      print(
+        `${result.unmapped.length} punches have user ids missing from the employee map: ${base}.unmapped.csv`,
+      );
     }
   } else {
     await writeFileAtomic(out, punchesCsv(punches));
   }
   if (rejects.length && plan.format === "csv") {
     await writeFileAtomic(`${base}.rejects.csv`, rejectsCsv(rejects));
-    print(`${rejects.length} records could not become punches (kept with their raw bytes): ${base}.rejects.csv`);
+    print(
+      `${rejects.length} records could not become punches (kept with their raw bytes): ${base}.rejects.csv`,
+    );
   }
   print(`wrote ${punches.length} punches to ${out}`);
 }

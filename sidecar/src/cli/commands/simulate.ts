@@ -8,9 +8,14 @@ import { type ParsedArgs, intOption } from "../args.js";
 const FORMATS: Record<string, AttendanceFormat> = { "40": 40, "16": 16, "8": 8 };
 
 /** `simulate zk`: a simulated terminal on 127.0.0.1 until Ctrl-C, for trying the sidecar without hardware. */
-export async function runSimulate(rest: readonly string[], args: ParsedArgs, print: (line: string) => void): Promise<number> {
+export async function runSimulate(
+  rest: readonly string[],
+  args: ParsedArgs,
+  print: (line: string) => void,
+): Promise<number> {
   const problems: string[] = [];
-  if (rest[0] !== "zk") problems.push(`simulate needs a device family: "simulate zk" (got "${rest[0] ?? ""}")`);
+  if (rest[0] !== "zk")
+    problems.push(`simulate needs a device family: "simulate zk" (got "${rest[0] ?? ""}")`);
   const records = intOption(args.values.records, "records", 0, 1_000_000, 1_000, problems);
   const port = intOption(args.values.port, "port", 0, 65_535, 4370, problems);
   const commKey = intOption(args.values.commkey, "commkey", 0, 0xffffffff, 0, problems);
@@ -19,15 +24,30 @@ export async function runSimulate(rest: readonly string[], args: ParsedArgs, pri
   if (problems.length) throw new ConfigError(problems);
   const numeric = format !== 40;
   const built = scenario({ idKind: numeric ? "numeric" : "string" })
-    .realisticWeeks({ employees: 25, weeks: 1, startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10), seed: 4370 })
+    .realisticWeeks({
+      employees: 25,
+      weeks: 1,
+      startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10),
+      seed: 4370,
+    })
     .bulk(Math.max(0, records), { startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10) })
     .build();
-  const sim = new ZkSimulator({ scenario: built, tcpPort: port, udpPort: "same", commKey, attendanceFormat: format });
+  const sim = new ZkSimulator({
+    scenario: built,
+    tcpPort: port,
+    udpPort: "same",
+    commKey,
+    attendanceFormat: format,
+  });
   const address = await sim.start();
   const query = commKey ? `?commkey=${commKey}` : "";
-  print(`Simulated ZK terminal ${built.identity.serialNumber}: ${built.users.length} users, ${built.punches.length} punches, ${format}-byte records`);
+  print(
+    `Simulated ZK terminal ${built.identity.serialNumber}: ${built.users.length} users, ${built.punches.length} punches, ${format}-byte records`,
+  );
   print(`Listening on ${address.host}:${address.tcpPort} (TCP and UDP). Try:`);
-  print(`  biometric-sidecar pull --device zk://${address.host}:${address.tcpPort}${query} --out punches.csv`);
+  print(
+    `  biometric-sidecar pull --device zk://${address.host}:${address.tcpPort}${query} --out punches.csv`,
+  );
   print("Ctrl-C stops it.");
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -13,7 +13,9 @@ export interface Plausibility {
 
 export const DEFAULT_MIN_YEAR = 2001;
 
-export type Conversion = { readonly punch: Punch; readonly reject?: never } | { readonly reject: RecordReject; readonly punch?: never };
+export type Conversion =
+  | { readonly punch: Punch; readonly reject?: never }
+  | { readonly reject: RecordReject; readonly punch?: never };
 
 /** Turns one decoded record into a punch, or into a coded reject that keeps the raw bytes. */
 export function recordToPunch(
@@ -26,7 +28,15 @@ export function recordToPunch(
   const t = record.time;
   const shown = `${t.year}-${t.month}-${t.day} ${t.hour}:${t.minute}:${t.second}`;
   if (!isValidParts(t)) {
-    return { reject: { code: "RECORD_INVALID_TIME", message: `record time ${shown} is not a calendar date`, raw: record.raw, userId, time: shown } };
+    return {
+      reject: {
+        code: "RECORD_INVALID_TIME",
+        message: `record time ${shown} is not a calendar date`,
+        raw: record.raw,
+        userId,
+        time: shown,
+      },
+    };
   }
   const time = formatNaive(t);
   if (t.year < plausibility.minYear) {
@@ -52,7 +62,20 @@ export function recordToPunch(
     };
   }
   if (userId === "") {
-    return { reject: { code: "RECORD_NO_USER_ID", message: "record has an empty user id", raw: record.raw, userId: null, time } };
+    return {
+      reject: {
+        code: "RECORD_NO_USER_ID",
+        message: "record has an empty user id",
+        raw: record.raw,
+        userId: null,
+        time,
+      },
+    };
   }
-  return { punch: makePunch({ device, userId, time, state: record.state, verify: record.verify, raw: record.raw }, rules) };
+  return {
+    punch: makePunch(
+      { device, userId, time, state: record.state, verify: record.verify, raw: record.raw },
+      rules,
+    ),
+  };
 }

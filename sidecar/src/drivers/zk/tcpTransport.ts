@@ -33,7 +33,13 @@ export class TcpTransport implements ZkTransport {
       };
       const onAbort = (): void => fail(new DeviceError("DEVICE_TIMEOUT", "connect aborted"));
       const timer = setTimeout(
-        () => fail(new DeviceError("DEVICE_UNREACHABLE", `no TCP connection to ${this.host}:${this.port} within ${timeoutMs} ms`)),
+        () =>
+          fail(
+            new DeviceError(
+              "DEVICE_UNREACHABLE",
+              `no TCP connection to ${this.host}:${this.port} within ${timeoutMs} ms`,
+            ),
+          ),
         timeoutMs,
       );
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -68,7 +74,12 @@ export class TcpTransport implements ZkTransport {
       socket.on("close", () => {
         this.socket = null;
         if (!settled) {
-          fail(new DeviceError("DEVICE_CLOSED", `${this.host}:${this.port} closed the connection while connecting`));
+          fail(
+            new DeviceError(
+              "DEVICE_CLOSED",
+              `${this.host}:${this.port} closed the connection while connecting`,
+            ),
+          );
           return;
         }
         handlers.onClose(null);

@@ -1,5 +1,11 @@
 import { DeviceError, ProtocolError } from "../../errors.js";
-import { type DateTimeParts, formatNaive, isValidParts, type NaiveDateTime, naiveParts } from "../../domain/naiveTime.js";
+import {
+  type DateTimeParts,
+  formatNaive,
+  isValidParts,
+  type NaiveDateTime,
+  naiveParts,
+} from "../../domain/naiveTime.js";
 import { makeCommKey } from "./protocol/commKey.js";
 import { Cmd, EventFlag, FCT_USER } from "./protocol/constants.js";
 import { decodeFreeSizes, type FreeSizes } from "./protocol/freeSizes.js";
@@ -51,7 +57,9 @@ export class ZkClient {
 
   async connect(signal?: AbortSignal): Promise<void> {
     const transport =
-      this.options.transport === "udp" ? new UdpTransport(this.options.host, this.options.port) : new TcpTransport(this.options.host, this.options.port);
+      this.options.transport === "udp"
+        ? new UdpTransport(this.options.host, this.options.port)
+        : new TcpTransport(this.options.host, this.options.port);
     const session = new ZkSession(transport, this.where);
     await session.open(this.options.timeoutMs, signal);
     this.session = session;
@@ -60,14 +68,28 @@ export class ZkClient {
       session.sessionId = reply.session;
       if (reply.command === Cmd.ACK_UNAUTH) {
         if (!this.options.commKey) {
-          throw new DeviceError("DEVICE_AUTH_FAILED", `${this.where} asks for a comm key and none is configured`);
+          throw new DeviceError(
+            "DEVICE_AUTH_FAILED",
+            `${this.where} asks for a comm key and none is configured`,
+          );
         }
-        const auth = await session.exchange(Cmd.AUTH, makeCommKey(this.options.commKey, session.sessionId), this.options.timeoutMs, signal);
+        const auth = await session.exchange(
+          Cmd.AUTH,
+          makeCommKey(this.options.commKey, session.sessionId),
+          this.options.timeoutMs,
+          signal,
+        );
         if (auth.command !== Cmd.ACK_OK) {
-          throw new DeviceError("DEVICE_AUTH_FAILED", `${this.where} rejected the comm key`, { details: { reply: auth.command } });
+          throw new DeviceError("DEVICE_AUTH_FAILED", `${this.where} rejected the comm key`, {
+            details: { reply: auth.command },
+          });
         }
       } else if (reply.command !== Cmd.ACK_OK) {
-        throw new DeviceError("DEVICE_COMMAND_FAILED", `${this.where} refused CONNECT (reply ${reply.command})`, { details: { reply: reply.command } });
+        throw new DeviceError(
+          "DEVICE_COMMAND_FAILED",
+          `${this.where} refused CONNECT (reply ${reply.command})`,
+          { details: { reply: reply.command } },
+        );
       }
     } catch (error) {
       this.close();
@@ -97,15 +119,26 @@ export class ZkClient {
   /** Sends a command and requires ACK_OK (or a data reply); anything else is a coded error. */
   async command(command: number, data: Buffer = Buffer.alloc(0), signal?: AbortSignal): Promise<ZkPacket> {
     const reply = await this.requireSession().exchange(command, data, this.options.timeoutMs, signal);
-    if (reply.command === Cmd.ACK_OK || reply.command === Cmd.ACK_DATA || reply.command === Cmd.DATA) return reply;
-    if (reply.command === Cmd.ACK_UNAUTH) throw new DeviceError("DEVICE_AUTH_FAILED", `${this.where} says the session is not authenticated`);
-    throw new DeviceError("DEVICE_COMMAND_FAILED", `${this.where} answered command ${command} with ${reply.command}`, {
-      details: { command, reply: reply.command },
-    });
+    if (reply.command === Cmd.ACK_OK || reply.command === Cmd.ACK_DATA || reply.command === Cmd.DATA)
+      return reply;
+    if (reply.command === Cmd.ACK_UNAUTH)
+      throw new DeviceError("DEVICE_AUTH_FAILED", `${this.where} says the session is not authenticated`);
+    throw new DeviceError(
+      "DEVICE_COMMAND_FAILED",
+      `${this.where} answered command ${command} with ${reply.command}`,
+      {
+        details: { command, reply: reply.command },
+      },
+    );
   }
 
   async readOption(name: string, signal?: AbortSignal): Promise<string | null> {
-    const reply = await this.requireSession().exchange(Cmd.OPTIONS_RRQ, Buffer.from(`${name}\0`, "latin1"), this.options.timeoutMs, signal);
+    const reply = await this.requireSession().exchange(
+      Cmd.OPTIONS_RRQ,
+      Buffer.from(`${name}\0`, "latin1"),
+      this.options.timeoutMs,
+      signal,
+    );
     if (reply.command !== Cmd.ACK_OK) return null;
     const text = reply.data.toString("latin1").split("\0")[0] ?? "";
     const eq = text.indexOf("=");
@@ -116,9 +149,20 @@ export class ZkClient {
     const serialNumber = await this.readOption("~SerialNumber", signal);
     const platform = await this.readOption("~Platform", signal);
     const deviceName = await this.readOption("~DeviceName", signal);
-    const version = await this.requireSession().exchange(Cmd.GET_VERSION, Buffer.alloc(0), this.options.timeoutMs, signal);
-    const firmware = version.command === Cmd.ACK_OK ? version.data.toString("latin1").split("\0")[0] || null : null;
-    return { serialNumber: serialNumber || null, platform: platform || null, deviceName: deviceName || null, firmware };
+    const version = await this.requireSession().exchange(
+      Cmd.GET_VERSION,
+      Buffer.alloc(0),
+      this.options.timeoutMs,
+      signal,
+    );
+    const firmware =
+      version.command === Cmd.ACK_OK ? version.data.toString("latin1").split("\0")[0] || null : null;
+    return {
+      serialNumber: serialNumber || null,
+      platform: platform || null,
+      deviceName: deviceName || null,
+      firmware,
+    };
   }
 
   async readFreeSizes(signal?: AbortSignal): Promise<FreeSizes> {
@@ -128,13 +172,18 @@ export class ZkClient {
   /** The device clock as raw parts (may be invalid on a broken RTC; the caller decides). */
   async getTimeParts(signal?: AbortSignal): Promise<DateTimeParts> {
     const reply = await this.command(Cmd.GET_TIME, Buffer.alloc(0), signal);
-    if (reply.data.length < 4) throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `time reply of ${reply.data.length} bytes`);
+    if (reply.data.length < 4)
+      throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `time reply of ${reply.data.length} bytes`);
     return decodePackedTime(reply.data.readUInt32LE(0));
   }
 
   async getTime(signal?: AbortSignal): Promise<NaiveDateTime> {
     const parts = await this.getTimeParts(signal);
-    if (!isValidParts(parts)) throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `device clock reads an invalid date ${JSON.stringify(parts)}`);
+    if (!isValidParts(parts))
+      throw new ProtocolError(
+        "PROTOCOL_UNEXPECTED_REPLY",
+        `device clock reads an invalid date ${JSON.stringify(parts)}`,
+      );
     return formatNaive(parts);
   }
 
@@ -164,7 +213,10 @@ export class ZkClient {
   }
 
   /** The raw attendance dataset (uint32 total, then records). */
-  readAttendanceDataset(signal?: AbortSignal, onProgress?: (read: number, total: number) => void): Promise<Buffer> {
+  readAttendanceDataset(
+    signal?: AbortSignal,
+    onProgress?: (read: number, total: number) => void,
+  ): Promise<Buffer> {
     return this.readWithBuffer(Cmd.ATTLOG_RRQ, 0, signal, onProgress);
   }
 
@@ -173,7 +225,12 @@ export class ZkClient {
    * time (never all at once: devices on slow links drop the rest), each retried on timeout or corruption, then
    * FREE_DATA. Returns exactly the announced number of bytes or throws.
    */
-  async readWithBuffer(table: number, fct: number, signal?: AbortSignal, onProgress?: (read: number, total: number) => void): Promise<Buffer> {
+  async readWithBuffer(
+    table: number,
+    fct: number,
+    signal?: AbortSignal,
+    onProgress?: (read: number, total: number) => void,
+  ): Promise<Buffer> {
     const session = this.requireSession();
     const request = Buffer.alloc(11);
     request.writeInt8(1, 0);
@@ -186,11 +243,19 @@ export class ZkClient {
       return Buffer.from(first.data);
     }
     if (first.command !== Cmd.ACK_OK && first.command !== Cmd.PREPARE_DATA) {
-      throw new DeviceError("DEVICE_COMMAND_FAILED", `${this.where} refused a bulk read of table ${table} (reply ${first.command})`, {
-        details: { table, reply: first.command },
-      });
+      throw new DeviceError(
+        "DEVICE_COMMAND_FAILED",
+        `${this.where} refused a bulk read of table ${table} (reply ${first.command})`,
+        {
+          details: { table, reply: first.command },
+        },
+      );
     }
-    if (first.data.length < 5) throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `bulk-read size reply of ${first.data.length} bytes`);
+    if (first.data.length < 5)
+      throw new ProtocolError(
+        "PROTOCOL_UNEXPECTED_REPLY",
+        `bulk-read size reply of ${first.data.length} bytes`,
+      );
     const total = first.data.readUInt32LE(1);
     const out = Buffer.alloc(total);
     let offset = 0;
@@ -237,19 +302,31 @@ export class ZkClient {
         parts.push(Buffer.from(packet.data));
         received += packet.data.length;
         if (received > size) {
-          throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `chunk at ${start} delivered ${received} bytes for ${size} requested`, {
-            details: { start, size, received },
-          });
+          throw new ProtocolError(
+            "PROTOCOL_UNEXPECTED_REPLY",
+            `chunk at ${start} delivered ${received} bytes for ${size} requested`,
+            {
+              details: { start, size, received },
+            },
+          );
         }
         continue;
       }
       if (packet.command === Cmd.ACK_OK) {
         if (received === size) return Buffer.concat(parts, size);
-        throw new ProtocolError("ZK_DATASET_TRUNCATED", `chunk at ${start} ended after ${received} of ${size} bytes`, {
-          details: { start, size, received },
-        });
+        throw new ProtocolError(
+          "ZK_DATASET_TRUNCATED",
+          `chunk at ${start} ended after ${received} of ${size} bytes`,
+          {
+            details: { start, size, received },
+          },
+        );
       }
-      throw new DeviceError("DEVICE_COMMAND_FAILED", `${this.where} answered a chunk request with ${packet.command}`, { details: { reply: packet.command } });
+      throw new DeviceError(
+        "DEVICE_COMMAND_FAILED",
+        `${this.where} answered a chunk request with ${packet.command}`,
+        { details: { reply: packet.command } },
+      );
     }
   }
 
@@ -257,7 +334,12 @@ export class ZkClient {
    * Registers for EF_ATTLOG events and delivers each one; the device is acknowledged after `onEvent` resolves, so
    * an event whose handler failed is not acknowledged. Resolves when the connection closes or `signal` aborts.
    */
-  async live(onEvent: (event: LiveAttendance) => Promise<void>, onBadEvent: (error: Error) => void, signal: AbortSignal, keepAliveMs = 30_000): Promise<void> {
+  async live(
+    onEvent: (event: LiveAttendance) => Promise<void>,
+    onBadEvent: (error: Error) => void,
+    signal: AbortSignal,
+    keepAliveMs = 30_000,
+  ): Promise<void> {
     const session = this.requireSession();
     let chain = Promise.resolve();
     session.onEvent((packet) => {

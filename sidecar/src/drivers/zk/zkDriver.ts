@@ -1,12 +1,26 @@
 import { DeviceError, ProtocolError, type SidecarError, toSidecarError } from "../../errors.js";
 import { DEFAULT_DIRECTION_RULES, type DirectionRules } from "../../domain/direction.js";
-import { epochMsToNaive, formatNaive, isValidParts, type NaiveDateTime, naiveToEpochMs } from "../../domain/naiveTime.js";
+import {
+  type DateTimeParts,
+  epochMsToNaive,
+  formatNaive,
+  isValidParts,
+  type NaiveDateTime,
+  naiveToEpochMs,
+} from "../../domain/naiveTime.js";
 import type { Punch } from "../../domain/punch.js";
 import { makePunch } from "../../domain/punch.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
 import { sleep } from "../../util/abort.js";
-import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, ReadResult, RecordReject } from "../driver.js";
-import { decodeAttendance, type RawAttendance } from "./protocol/attendanceRecords.js";
+import type {
+  DeviceDriver,
+  DeviceInfo,
+  DriverCapabilities,
+  ReadOptions,
+  ReadResult,
+  RecordReject,
+} from "../driver.js";
+import { type AttendanceScan, scanAttendance } from "./protocol/attendanceRecords.js";
 import type { FreeSizes } from "./protocol/freeSizes.js";
 import { DEFAULT_MIN_YEAR, type Plausibility, recordToPunch } from "./recordToPunch.js";
 import { DEFAULT_ZK_CLIENT_OPTIONS, ZkClient, type ZkDeviceIdentity } from "./zkClient.js";
@@ -30,7 +44,14 @@ export interface ZkDriverOptions {
   readonly retryDelayMs?: number;
 }
 
-const CAPABILITIES: DriverCapabilities = { pull: true, live: true, getTime: true, setTime: true, clearLog: true, filtersByDate: false };
+const CAPABILITIES: DriverCapabilities = {
+  pull: true,
+  live: true,
+  getTime: true,
+  setTime: true,
+  clearLog: true,
+  filtersByDate: false,
+};
 
 /**
  * DeviceDriver for ZKTeco and compatible terminals over the binary protocol (port 4370). Every read is a full
@@ -54,13 +75,19 @@ export class ZkDriver implements DeviceDriver {
       timeoutMs: options.timeoutMs ?? DEFAULT_ZK_CLIENT_OPTIONS.timeoutMs,
       chunkAttempts: options.chunkAttempts ?? DEFAULT_ZK_CLIENT_OPTIONS.chunkAttempts,
     });
-    this.log = (options.logger ?? silentLogger).child({ driver: "zk", host: options.host, port: options.port });
+    this.log = (options.logger ?? silentLogger).child({
+      driver: "zk",
+      host: options.host,
+      port: options.port,
+    });
     this.rules = options.directionRules ?? DEFAULT_DIRECTION_RULES;
   }
 
   /** The `device` stamped on punches: configured id, else serial number, else host:port. */
   get deviceId(): string {
-    return this.options.deviceId ?? this.identity?.serialNumber ?? `${this.options.host}:${this.options.port}`;
+    return (
+      this.options.deviceId ?? this.identity?.serialNumber ?? `${this.options.host}:${this.options.port}`
+    );
   }
 
   async connect(signal?: AbortSignal): Promise<DeviceInfo> {
@@ -109,7 +136,10 @@ export class ZkDriver implements DeviceDriver {
         const coded = toSidecarError(error);
         this.client.close();
         if (!coded.retryable || attempt >= attempts || options.signal?.aborted) throw coded;
-        this.log.warn({ attempt, attempts, code: coded.code, err: coded.message }, "read failed; retrying on a fresh connection");
+        this.log.warn(
+          { attempt, attempts, code: coded.code, err: coded.message },
+          "read failed; retrying on a fresh connection",
+        );
         await sleep((this.options.retryDelayMs ?? 500) * attempt, options.signal);
       }
     }
@@ -120,13 +150,30 @@ export class ZkDriver implements DeviceDriver {
     await this.client.live(
       async (event) => {
         if (!isValidParts(event.time)) {
-          throw new ProtocolError("RECORD_INVALID_TIME", `live event time ${JSON.stringify(event.time)} is not a calendar date`);
+          throw new ProtocolError(
+            "RECORD_INVALID_TIME",
+            `live event time ${JSON.stringify(event.time)} is not a calendar date`,
+          );
         }
         await onPunch(
-          makePunch({ device: this.deviceId, userId: event.userId, time: formatNaive(event.time), state: event.state, verify: event.verify, raw: event.raw }, this.rules),
+          makePunch(
+            {
+              device: this.deviceId,
+              userId: event.userId,
+              time: formatNaive(event.time),
+              state: event.state,
+              verify: event.verify,
+              raw: event.raw,
+            },
+            this.rules,
+          ),
         );
       },
-      (error) => this.log.warn({ code: (error as SidecarError).code, err: error.message }, "live event not acknowledged"),
+      (error) =>
+        this.log.warn(
+          { code: (error as SidecarError).code, err: error.message },
+          "live event not acknowledged",
+        ),
       signal,
     );
   }
@@ -154,28 +201,33 @@ export class ZkDriver implements DeviceDriver {
     // The device keeps recording while we read unless disabled; a punch landing mid-read breaks the count.
     await this.client.disableDevice(signal);
     let sizes: FreeSizes;
-    let records: RawAttendance[];
-    let recordSize: number;
+    let scan: AttendanceScan;
     let users: Map<number, string> | null = null;
     try {
       sizes = await this.client.readFreeSizes(signal);
-      const dataset = await this.client.readAttendanceDataset(signal, (read, total) => options.onProgress?.({ bytesRead: read, bytesTotal: total }));
+      const dataset = await this.client.readAttendanceDataset(signal, (read, total) =>
+        options.onProgress?.({ bytesRead: read, bytesTotal: total }),
+      );
       const plausible = this.plausibility(clock);
-      let decoded;
+      const isPlausible = (t: DateTimeParts): boolean =>
+        isValidParts(t) && t.year >= plausible.minYear && formatNaive(t) <= plausible.latest!;
       try {
-        decoded = decodeAttendance(dataset, sizes.records, (t) => isValidParts(t) && t.year >= plausible.minYear);
+        scan = scanAttendance(dataset, sizes.records, isPlausible);
       } catch (error) {
-        if ((error as SidecarError).code === "ZK_UNKNOWN_RECORD_SIZE") await this.failIfCountMoved(sizes, signal);
+        if ((error as SidecarError).code === "ZK_UNKNOWN_RECORD_SIZE")
+          await this.failIfCountMoved(sizes, signal);
         throw error;
       }
-      records = decoded.records;
-      recordSize = decoded.recordSize;
-      if (records.length !== sizes.records) {
-        throw new DeviceError("ZK_COUNT_MISMATCH", `decoded ${records.length} records but the device holds ${sizes.records}`, {
-          details: { decoded: records.length, onDevice: sizes.records },
-        });
+      if (scan.count !== sizes.records) {
+        throw new DeviceError(
+          "ZK_COUNT_MISMATCH",
+          `decoded ${scan.count} records but the device holds ${sizes.records}`,
+          {
+            details: { decoded: scan.count, onDevice: sizes.records },
+          },
+        );
       }
-      if (recordSize === 8) {
+      if (scan.recordSize === 8) {
         // 8-byte records carry only the internal uid; the user table maps it to the PIN.
         users = new Map((await this.client.readUsers(sizes.users, signal)).map((u) => [u.uid, u.userId]));
       }
@@ -185,25 +237,53 @@ export class ZkDriver implements DeviceDriver {
       });
     }
     const plausibility = this.plausibility(clock);
-    const punches: Punch[] = [];
-    const rejects: RecordReject[] = [];
     const { since, until } = options.window ?? {};
-    for (const record of records) {
-      const userId = record.userId ?? users?.get(record.uid ?? -1) ?? String(record.uid);
-      const converted = recordToPunch(record, userId, this.deviceId, plausibility, this.rules);
+    const deviceId = this.deviceId;
+    const convert = function* (rules: DirectionRules): Generator<ReturnType<typeof recordToPunch>> {
+      for (const record of scan.records()) {
+        const userId = record.userId ?? users?.get(record.uid ?? -1) ?? String(record.uid);
+        const converted = recordToPunch(record, userId, deviceId, plausibility, rules);
+        if (
+          converted.reject ||
+          ((!since || converted.punch.time >= since) && (!until || converted.punch.time <= until))
+        ) {
+          yield converted;
+        }
+      }
+    };
+    const rejects: RecordReject[] = [];
+    let punchCount = 0;
+    for (const converted of convert(this.rules)) {
       if (converted.reject) rejects.push(converted.reject);
-      else if ((!since || converted.punch.time >= since) && (!until || converted.punch.time <= until)) punches.push(converted.punch);
+      else punchCount++;
     }
-    if (rejects.length) this.log.warn({ rejects: rejects.length, first: rejects[0]?.code }, "records that cannot become punches were kept aside");
-    return { punches, rejects, deviceRecordCount: sizes.records };
+    if (rejects.length) {
+      this.log.warn(
+        { rejects: rejects.length, first: rejects[0]?.code },
+        "records that cannot become punches were kept aside",
+      );
+    }
+    const rules = this.rules;
+    return {
+      deviceRecordCount: sizes.records,
+      punchCount,
+      rejects,
+      punches: function* () {
+        for (const converted of convert(rules)) if (converted.punch) yield converted.punch;
+      },
+    };
   }
 
   private async failIfCountMoved(before: FreeSizes, signal?: AbortSignal): Promise<void> {
     const after = await this.client.readFreeSizes(signal);
     if (after.records !== before.records) {
-      throw new DeviceError("ZK_COUNT_MISMATCH", `the device's record count moved from ${before.records} to ${after.records} during the read`, {
-        details: { before: before.records, after: after.records },
-      });
+      throw new DeviceError(
+        "ZK_COUNT_MISMATCH",
+        `the device's record count moved from ${before.records} to ${after.records} during the read`,
+        {
+          details: { before: before.records, after: after.records },
+        },
+      );
     }
   }
 
@@ -213,6 +293,9 @@ export class ZkDriver implements DeviceDriver {
     // by more than that (plus tolerance) is in the future even if the device's own clock agrees with it.
     const hostBound = Date.now() + 14 * 3600_000 + tolerance;
     const deviceBound = clock === null ? hostBound : naiveToEpochMs(clock) + tolerance;
-    return { minYear: this.options.minYear ?? DEFAULT_MIN_YEAR, latest: epochMsToNaive(Math.min(hostBound, deviceBound)) };
+    return {
+      minYear: this.options.minYear ?? DEFAULT_MIN_YEAR,
+      latest: epochMsToNaive(Math.min(hostBound, deviceBound)),
+    };
   }
 }

@@ -36,7 +36,8 @@ export class ZkSession {
       {
         onPacket: (packet) => this.onPacket(packet),
         onBadPacket: (error) => this.fail(error, false),
-        onClose: () => this.fail(new DeviceError("DEVICE_CLOSED", `${this.where} closed the connection`), true),
+        onClose: () =>
+          this.fail(new DeviceError("DEVICE_CLOSED", `${this.where} closed the connection`), true),
       },
       timeoutMs,
       signal,
@@ -100,9 +101,13 @@ export class ZkSession {
       const timer = setTimeout(() => {
         cleanup();
         reject(
-          new DeviceError("DEVICE_TIMEOUT", `${this.where} did not answer ${command === undefined ? "" : `command ${command} `}within ${timeoutMs} ms`, {
-            details: command === undefined ? {} : { command },
-          }),
+          new DeviceError(
+            "DEVICE_TIMEOUT",
+            `${this.where} did not answer ${command === undefined ? "" : `command ${command} `}within ${timeoutMs} ms`,
+            {
+              details: command === undefined ? {} : { command },
+            },
+          ),
         );
       }, timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -138,7 +143,10 @@ export class ZkSession {
   }
 
   private fail(error: Error, closed: boolean): void {
-    const coded = error instanceof SidecarError ? error : new ProtocolError("PROTOCOL_BAD_FRAME", error.message, { cause: error });
+    const coded =
+      error instanceof SidecarError
+        ? error
+        : new ProtocolError("PROTOCOL_BAD_FRAME", error.message, { cause: error });
     if (closed && !this.closedWith) this.closedWith = coded;
     this.waiter?.reject(coded);
   }

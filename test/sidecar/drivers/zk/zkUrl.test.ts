@@ -3,7 +3,9 @@ import { parseZkUrl } from "../../../../sidecar/src/drivers/zk/zkUrl.js";
 
 describe("parseZkUrl", () => {
   it("reads host, port, comm key, zone, transport and id", () => {
-    expect(parseZkUrl("zk://192.168.1.201:4370?commkey=123456&tz=Asia/Kolkata&transport=udp&id=Main%20Gate")).toEqual({
+    expect(
+      parseZkUrl("zk://192.168.1.201:4370?commkey=123456&tz=Asia/Kolkata&transport=udp&id=Main%20Gate"),
+    ).toEqual({
       host: "192.168.1.201",
       port: 4370,
       transport: "udp",
@@ -14,7 +16,13 @@ describe("parseZkUrl", () => {
   });
 
   it("defaults to port 4370, TCP, no comm key", () => {
-    expect(parseZkUrl("zk://gate.local")).toMatchObject({ host: "gate.local", port: 4370, transport: "tcp", commKey: 0, timeZone: null });
+    expect(parseZkUrl("zk://gate.local")).toMatchObject({
+      host: "gate.local",
+      port: 4370,
+      transport: "tcp",
+      commKey: 0,
+      timeZone: null,
+    });
   });
 
   it("lists every problem in one error", () => {
@@ -33,6 +41,8 @@ describe("parseZkUrl", () => {
   });
 
   it("rejects text that is not a URL", () => {
-    expect(() => parseZkUrl("192.168.1.201")).toThrow(expect.objectContaining({ code: "DEVICE_URL_INVALID" }));
+    expect(() => parseZkUrl("192.168.1.201")).toThrow(
+      expect.objectContaining({ code: "DEVICE_URL_INVALID" }),
+    );
   });
 });

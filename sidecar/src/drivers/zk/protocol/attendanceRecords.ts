@@ -69,8 +69,22 @@ function decodeOne(record: Buffer, size: AttendanceRecordSize, layout8: EightByt
       };
     case 8:
       return layout8 === "uid-verify-time-state"
-        ? { uid: record.readUInt16LE(0), userId: null, verify: record[2]!, time: decodePackedTime(record.readUInt32LE(3)), state: record[7]!, raw }
-        : { uid: record.readUInt16LE(0), userId: null, verify: record[2]!, state: record[3]!, time: decodePackedTime(record.readUInt32LE(4)), raw };
+        ? {
+            uid: record.readUInt16LE(0),
+            userId: null,
+            verify: record[2]!,
+            time: decodePackedTime(record.readUInt32LE(3)),
+            state: record[7]!,
+            raw,
+          }
+        : {
+            uid: record.readUInt16LE(0),
+            userId: null,
+            verify: record[2]!,
+            state: record[3]!,
+            time: decodePackedTime(record.readUInt32LE(4)),
+            raw,
+          };
   }
 }
 
@@ -80,21 +94,40 @@ export interface DecodedAttendance {
   readonly layout8?: EightByteLayout;
 }
 
+/** A validated dataset whose records are decoded one at a time, so a 100k-record log is never held twice. */
+export interface AttendanceScan {
+  readonly recordSize: AttendanceRecordSize;
+  readonly count: number;
+  readonly layout8?: EightByteLayout;
+  records(): Generator<RawAttendance>;
+}
+
 /**
- * Decodes a bulk attendance dataset (uint32 total_bytes, then records). `deviceCount` is the record count the
- * device reported; the record size is total_bytes / deviceCount and must be one we know.
+ * Checks a bulk attendance dataset (uint32 total_bytes, then records) and prepares to decode it. `deviceCount`
+ * is the record count the device reported; the record size is total_bytes / deviceCount and must be one we know.
  */
-export function decodeAttendance(dataset: Buffer, deviceCount: number, isPlausible: (t: DateTimeParts) => boolean): DecodedAttendance {
-  if (deviceCount === 0) return { recordSize: 40, records: [] };
+export function scanAttendance(
+  dataset: Buffer,
+  deviceCount: number,
+  isPlausible: (t: DateTimeParts) => boolean,
+): AttendanceScan {
+  if (deviceCount === 0) return { recordSize: 40, count: 0, records: function* () {} };
   if (dataset.length < 4) {
-    throw new ProtocolError("ZK_DATASET_TRUNCATED", `attendance dataset of ${dataset.length} bytes has no size prefix`);
+    throw new ProtocolError(
+      "ZK_DATASET_TRUNCATED",
+      `attendance dataset of ${dataset.length} bytes has no size prefix`,
+    );
   }
   const total = dataset.readUInt32LE(0);
   const body = dataset.subarray(4);
   if (body.length < total) {
-    throw new ProtocolError("ZK_DATASET_TRUNCATED", `attendance dataset announces ${total} bytes but holds ${body.length}`, {
-      details: { announced: total, received: body.length },
-    });
+    throw new ProtocolError(
+      "ZK_DATASET_TRUNCATED",
+      `attendance dataset announces ${total} bytes but holds ${body.length}`,
+      {
+        details: { announced: total, received: body.length },
+      },
+    );
   }
   const size = total / deviceCount;
   if (!isAttendanceRecordSize(size)) {
@@ -104,20 +137,36 @@ export function decodeAttendance(dataset: Buffer, deviceCount: number, isPlausib
       { details: { totalBytes: total, deviceCount } },
     );
   }
-  const decodeAll = (layout: EightByteLayout): RawAttendance[] => {
-    const records: RawAttendance[] = [];
-    for (let offset = 0; offset + size <= total; offset += size) {
-      records.push(decodeOne(body.subarray(offset, offset + size), size, layout));
-    }
-    return records;
+  const iterate = function* (layout: EightByteLayout): Generator<RawAttendance> {
+    for (let offset = 0; offset + size <= total; offset += size)
+      yield decodeOne(body.subarray(offset, offset + size), size, layout);
   };
-  if (size !== 8) return { recordSize: size, records: decodeAll("uid-verify-time-state") };
-  const primary = decodeAll("uid-verify-time-state");
-  const alternate = decodeAll("uid-verify-state-time");
-  const score = (rs: RawAttendance[]): number => rs.filter((r) => isPlausible(r.time)).length;
-  return score(alternate) > score(primary)
-    ? { recordSize: 8, records: alternate, layout8: "uid-verify-state-time" }
-    : { recordSize: 8, records: primary, layout8: "uid-verify-time-state" };
+  const count = Math.floor(total / size);
+  if (size !== 8) return { recordSize: size, count, records: () => iterate("uid-verify-time-state") };
+  const score = (layout: EightByteLayout): number => {
+    let plausible = 0;
+    for (const r of iterate(layout)) if (isPlausible(r.time)) plausible++;
+    return plausible;
+  };
+  const layout8: EightByteLayout =
+    score("uid-verify-state-time") > score("uid-verify-time-state")
+      ? "uid-verify-state-time"
+      : "uid-verify-time-state";
+  return { recordSize: 8, count, layout8, records: () => iterate(layout8) };
+}
+
+/** scanAttendance, materialised. */
+export function decodeAttendance(
+  dataset: Buffer,
+  deviceCount: number,
+  isPlausible: (t: DateTimeParts) => boolean,
+): DecodedAttendance {
+  const scan = scanAttendance(dataset, deviceCount, isPlausible);
+  return {
+    recordSize: scan.recordSize,
+    records: [...scan.records()],
+    ...(scan.layout8 && { layout8: scan.layout8 }),
+  };
 }
 
 export interface AttendanceToEncode {
@@ -129,7 +178,11 @@ export interface AttendanceToEncode {
 }
 
 /** Encodes one record in a layout (used by the simulator). 16- and 8-byte layouts need numeric ids. */
-export function encodeAttendanceRecord(a: AttendanceToEncode, size: AttendanceRecordSize, layout8: EightByteLayout = "uid-verify-time-state"): Buffer {
+export function encodeAttendanceRecord(
+  a: AttendanceToEncode,
+  size: AttendanceRecordSize,
+  layout8: EightByteLayout = "uid-verify-time-state",
+): Buffer {
   const buf = Buffer.alloc(size);
   const time = encodePackedTime(a.time);
   switch (size) {

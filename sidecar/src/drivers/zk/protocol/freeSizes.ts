@@ -15,7 +15,10 @@ export const FREE_SIZES_BYTES = 92;
 
 export function decodeFreeSizes(data: Buffer): FreeSizes {
   if (data.length < 80) {
-    throw new ProtocolError("PROTOCOL_UNEXPECTED_REPLY", `free-sizes reply of ${data.length} bytes (need at least 80)`);
+    throw new ProtocolError(
+      "PROTOCOL_UNEXPECTED_REPLY",
+      `free-sizes reply of ${data.length} bytes (need at least 80)`,
+    );
   }
   const at = (index: number): number => data.readInt32LE(index * 4);
   return {

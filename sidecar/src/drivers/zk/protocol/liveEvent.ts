@@ -19,14 +19,30 @@ export interface LiveAttendance {
 export function decodeLiveAttendance(data: Buffer): LiveAttendance {
   const raw = data.toString("hex");
   if (data.length === 12) {
-    return { userId: String(data.readUInt32LE(0)), verify: data[4]!, state: data[5]!, time: decodeHexTime(data.subarray(6, 12)), raw };
+    return {
+      userId: String(data.readUInt32LE(0)),
+      verify: data[4]!,
+      state: data[5]!,
+      time: decodeHexTime(data.subarray(6, 12)),
+      raw,
+    };
   }
   if (data.length >= 32) {
-    return { userId: readFixedString(data, 0, 24), verify: data[24]!, state: data[25]!, time: decodeHexTime(data.subarray(26, 32)), raw };
+    return {
+      userId: readFixedString(data, 0, 24),
+      verify: data[24]!,
+      state: data[25]!,
+      time: decodeHexTime(data.subarray(26, 32)),
+      raw,
+    };
   }
-  throw new ProtocolError("RECORD_TRUNCATED", `realtime attendance event of ${data.length} bytes (expected 12, or 32 and more)`, {
-    details: { raw },
-  });
+  throw new ProtocolError(
+    "RECORD_TRUNCATED",
+    `realtime attendance event of ${data.length} bytes (expected 12, or 32 and more)`,
+    {
+      details: { raw },
+    },
+  );
 }
 
 export function encodeLiveAttendance(e: Omit<LiveAttendance, "raw">, length: 32 | 36 | 52 = 52): Buffer {

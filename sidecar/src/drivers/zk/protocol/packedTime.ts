@@ -21,7 +21,12 @@ export function decodePackedTime(value: number): DateTimeParts {
 }
 
 export function encodePackedTime(p: DateTimeParts): number {
-  return (((p.year % 100) * 12 * 31 + (p.month - 1) * 31 + (p.day - 1)) * 86400 + (p.hour * 60 + p.minute) * 60 + p.second) >>> 0;
+  return (
+    (((p.year % 100) * 12 * 31 + (p.month - 1) * 31 + (p.day - 1)) * 86400 +
+      (p.hour * 60 + p.minute) * 60 +
+      p.second) >>>
+    0
+  );
 }
 
 /** Realtime events carry six bytes YY MM DD hh mm ss (year = 2000 + YY). */

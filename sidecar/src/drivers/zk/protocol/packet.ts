@@ -24,9 +24,13 @@ export function encodePacket(packet: ZkPacket): Buffer {
 /** Decodes a packet; with `verifyChecksum` a bad checksum is a PROTOCOL_BAD_CHECKSUM error. */
 export function decodePacket(buf: Buffer, verifyChecksum = true): ZkPacket {
   if (buf.length < HEADER_BYTES) {
-    throw new ProtocolError("PROTOCOL_BAD_FRAME", `packet of ${buf.length} bytes is shorter than the 8-byte header`, {
-      details: { bytes: buf.length },
-    });
+    throw new ProtocolError(
+      "PROTOCOL_BAD_FRAME",
+      `packet of ${buf.length} bytes is shorter than the 8-byte header`,
+      {
+        details: { bytes: buf.length },
+      },
+    );
   }
   if (verifyChecksum) {
     const received = buf.readUInt16LE(2);
@@ -34,9 +38,13 @@ export function decodePacket(buf: Buffer, verifyChecksum = true): ZkPacket {
     copy.writeUInt16LE(0, 2);
     const expected = zkChecksum(copy);
     if (received !== expected) {
-      throw new ProtocolError("PROTOCOL_BAD_CHECKSUM", `bad checksum 0x${received.toString(16)} (expected 0x${expected.toString(16)})`, {
-        details: { command: buf.readUInt16LE(0) },
-      });
+      throw new ProtocolError(
+        "PROTOCOL_BAD_CHECKSUM",
+        `bad checksum 0x${received.toString(16)} (expected 0x${expected.toString(16)})`,
+        {
+          details: { command: buf.readUInt16LE(0) },
+        },
+      );
     }
   }
   return {

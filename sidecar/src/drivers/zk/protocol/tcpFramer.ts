@@ -18,12 +18,17 @@ export class TcpFramer {
       if (magic1 !== TCP_MAGIC_1 || magic2 !== TCP_MAGIC_2) {
         const head = this.buffered.subarray(0, 16).toString("hex");
         this.buffered = Buffer.alloc(0);
-        throw new ProtocolError("PROTOCOL_BAD_FRAME", `stream does not start with the ZK TCP magic 5050827d (got ${head})`);
+        throw new ProtocolError(
+          "PROTOCOL_BAD_FRAME",
+          `stream does not start with the ZK TCP magic 5050827d (got ${head})`,
+        );
       }
       const length = this.buffered.readUInt32LE(4);
       if (length < 8 || length > MAX_FRAME_BYTES) {
         this.buffered = Buffer.alloc(0);
-        throw new ProtocolError("PROTOCOL_BAD_FRAME", `implausible ZK frame length ${length}`, { details: { length } });
+        throw new ProtocolError("PROTOCOL_BAD_FRAME", `implausible ZK frame length ${length}`, {
+          details: { length },
+        });
       }
       if (this.buffered.length < TCP_TOP_BYTES + length) break;
       packets.push(this.buffered.subarray(TCP_TOP_BYTES, TCP_TOP_BYTES + length));

@@ -31,22 +31,33 @@ function decodeOne(r: Buffer, size: UserRecordSize): ZkUser {
   };
 }
 
-export function decodeUsers(dataset: Buffer, deviceCount: number): { recordSize: UserRecordSize; users: ZkUser[] } {
+export function decodeUsers(
+  dataset: Buffer,
+  deviceCount: number,
+): { recordSize: UserRecordSize; users: ZkUser[] } {
   if (deviceCount === 0) return { recordSize: 72, users: [] };
   if (dataset.length < 4) throw new ProtocolError("ZK_DATASET_TRUNCATED", "user dataset has no size prefix");
   const total = dataset.readUInt32LE(0);
   const body = dataset.subarray(4);
   if (body.length < total) {
-    throw new ProtocolError("ZK_DATASET_TRUNCATED", `user dataset announces ${total} bytes but holds ${body.length}`);
+    throw new ProtocolError(
+      "ZK_DATASET_TRUNCATED",
+      `user dataset announces ${total} bytes but holds ${body.length}`,
+    );
   }
   const size = total / deviceCount;
   if (size !== 28 && size !== 72) {
-    throw new ProtocolError("ZK_UNKNOWN_RECORD_SIZE", `user data of ${total} bytes for ${deviceCount} users gives ${size.toFixed(2)}-byte records; known sizes are 72 and 28`, {
-      details: { totalBytes: total, deviceCount },
-    });
+    throw new ProtocolError(
+      "ZK_UNKNOWN_RECORD_SIZE",
+      `user data of ${total} bytes for ${deviceCount} users gives ${size.toFixed(2)}-byte records; known sizes are 72 and 28`,
+      {
+        details: { totalBytes: total, deviceCount },
+      },
+    );
   }
   const users: ZkUser[] = [];
-  for (let offset = 0; offset + size <= total; offset += size) users.push(decodeOne(body.subarray(offset, offset + size), size));
+  for (let offset = 0; offset + size <= total; offset += size)
+    users.push(decodeOne(body.subarray(offset, offset + size), size));
   return { recordSize: size, users };
 }
 

@@ -15,17 +15,26 @@ describe("zkChecksum", () => {
   });
 
   it("is what encodePacket writes, so a round trip verifies", () => {
-    const encoded = encodePacket({ command: 1503, session: 0x1234, reply: 77, data: Buffer.from([1, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0]) });
+    const encoded = encodePacket({
+      command: 1503,
+      session: 0x1234,
+      reply: 77,
+      data: Buffer.from([1, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    });
     expect(decodePacket(encoded)).toMatchObject({ command: 1503, session: 0x1234, reply: 77 });
   });
 
   it("rejects a corrupted packet with PROTOCOL_BAD_CHECKSUM", () => {
     const encoded = encodePacket({ command: 2000, session: 1, reply: 2, data: Buffer.from("hello") });
     encoded[9] = encoded[9]! ^ 0xff;
-    expect(() => decodePacket(encoded)).toThrow(expect.objectContaining({ code: "PROTOCOL_BAD_CHECKSUM", retryable: true }));
+    expect(() => decodePacket(encoded)).toThrow(
+      expect.objectContaining({ code: "PROTOCOL_BAD_CHECKSUM", retryable: true }),
+    );
   });
 
   it("rejects a packet shorter than its header", () => {
-    expect(() => decodePacket(Buffer.from([1, 2, 3]))).toThrow(expect.objectContaining({ code: "PROTOCOL_BAD_FRAME" }));
+    expect(() => decodePacket(Buffer.from([1, 2, 3]))).toThrow(
+      expect.objectContaining({ code: "PROTOCOL_BAD_FRAME" }),
+    );
   });
 });

@@ -6,7 +6,12 @@ function pyzkReference(key: number, session: number, ticks = 50): number[] {
   let k = 0n;
   for (let i = 0; i < 32; i++) k = (BigInt(key) & (1n << BigInt(i))) !== 0n ? (k << 1n) | 1n : k << 1n;
   k = (k + BigInt(session)) & 0xffffffffn;
-  const b = [Number(k & 0xffn), Number((k >> 8n) & 0xffn), Number((k >> 16n) & 0xffn), Number((k >> 24n) & 0xffn)];
+  const b = [
+    Number(k & 0xffn),
+    Number((k >> 8n) & 0xffn),
+    Number((k >> 16n) & 0xffn),
+    Number((k >> 24n) & 0xffn),
+  ];
   const x = [b[0]! ^ 0x5a, b[1]! ^ 0x4b, b[2]! ^ 0x53, b[3]! ^ 0x4f];
   const s = [x[2]!, x[3]!, x[0]!, x[1]!];
   return [s[0]! ^ ticks, s[1]! ^ ticks, ticks, s[3]! ^ ticks];

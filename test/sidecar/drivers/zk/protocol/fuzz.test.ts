@@ -5,7 +5,11 @@ import { SidecarError } from "../../../../../sidecar/src/errors.js";
 import { decodeAttendance } from "../../../../../sidecar/src/drivers/zk/protocol/attendanceRecords.js";
 import { decodeFreeSizes } from "../../../../../sidecar/src/drivers/zk/protocol/freeSizes.js";
 import { decodeLiveAttendance } from "../../../../../sidecar/src/drivers/zk/protocol/liveEvent.js";
-import { decodePacket, encodePacket, wrapTcp } from "../../../../../sidecar/src/drivers/zk/protocol/packet.js";
+import {
+  decodePacket,
+  encodePacket,
+  wrapTcp,
+} from "../../../../../sidecar/src/drivers/zk/protocol/packet.js";
 import { TcpFramer } from "../../../../../sidecar/src/drivers/zk/protocol/tcpFramer.js";
 import { decodeUsers } from "../../../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 
@@ -24,7 +28,10 @@ const runs = { numRuns: 500 };
 
 describe("ZK parsers under random input", () => {
   it("decodePacket returns or throws a coded error", () => {
-    fc.assert(fc.property(bytes(), (b) => onlyCodedErrors(() => decodePacket(b))), runs);
+    fc.assert(
+      fc.property(bytes(), (b) => onlyCodedErrors(() => decodePacket(b))),
+      runs,
+    );
   });
 
   it("TcpFramer never throws anything but coded errors and never returns a packet it did not receive whole", () => {
@@ -42,20 +49,28 @@ describe("ZK parsers under random input", () => {
   });
 
   it("TcpFramer finds every packet however a valid stream is split", () => {
-    const packet = fc.record({ command: fc.integer({ min: 0, max: 0xffff }), reply: fc.integer({ min: 0, max: 0xffff }), data: bytes(300) });
+    const packet = fc.record({
+      command: fc.integer({ min: 0, max: 0xffff }),
+      reply: fc.integer({ min: 0, max: 0xffff }),
+      data: bytes(300),
+    });
     fc.assert(
-      fc.property(fc.array(packet, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1 }), (packets, cuts) => {
-        const stream = Buffer.concat(packets.map((p) => wrapTcp(encodePacket({ ...p, session: 7 }))));
-        const framer = new TcpFramer();
-        const out: Buffer[] = [];
-        let offset = 0;
-        for (let i = 0; offset < stream.length; i++) {
-          const size = cuts[i % cuts.length]!;
-          out.push(...framer.push(stream.subarray(offset, offset + size)));
-          offset += size;
-        }
-        expect(out.map((p) => decodePacket(p).reply)).toEqual(packets.map((p) => p.reply));
-      }),
+      fc.property(
+        fc.array(packet, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1 }),
+        (packets, cuts) => {
+          const stream = Buffer.concat(packets.map((p) => wrapTcp(encodePacket({ ...p, session: 7 }))));
+          const framer = new TcpFramer();
+          const out: Buffer[] = [];
+          let offset = 0;
+          for (let i = 0; offset < stream.length; i++) {
+            const size = cuts[i % cuts.length]!;
+            out.push(...framer.push(stream.subarray(offset, offset + size)));
+            offset += size;
+          }
+          expect(out.map((p) => decodePacket(p).reply)).toEqual(packets.map((p) => p.reply));
+        },
+      ),
       runs,
     );
   });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { decodeLiveAttendance, encodeLiveAttendance } from "../../../../../sidecar/src/drivers/zk/protocol/liveEvent.js";
+import {
+  decodeLiveAttendance,
+  encodeLiveAttendance,
+} from "../../../../../sidecar/src/drivers/zk/protocol/liveEvent.js";
 
 describe("decodeLiveAttendance", () => {
   const time = { year: 2026, month: 11, day: 21, hour: 8, minute: 59, second: 3 };
 
   it.each([32, 36, 52] as const)("decodes the %i-byte form with a string user id", (length) => {
-    const event = decodeLiveAttendance(encodeLiveAttendance({ userId: "0111", verify: 15, state: 0, time }, length));
+    const event = decodeLiveAttendance(
+      encodeLiveAttendance({ userId: "0111", verify: 15, state: 0, time }, length),
+    );
     expect(event).toMatchObject({ userId: "0111", verify: 15, state: 0, time });
   });
 
@@ -15,6 +20,8 @@ describe("decodeLiveAttendance", () => {
   });
 
   it("gives a coded error for an event too short to hold a punch", () => {
-    expect(() => decodeLiveAttendance(Buffer.alloc(7))).toThrow(expect.objectContaining({ code: "RECORD_TRUNCATED" }));
+    expect(() => decodeLiveAttendance(Buffer.alloc(7))).toThrow(
+      expect.objectContaining({ code: "RECORD_TRUNCATED" }),
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decodeHexTime, decodePackedTime, encodePackedTime } from "../../../../../sidecar/src/drivers/zk/protocol/packedTime.js";
+import {
+  decodeHexTime,
+  decodePackedTime,
+  encodePackedTime,
+} from "../../../../../sidecar/src/drivers/zk/protocol/packedTime.js";
 
 describe("packed time", () => {
   it("decodes the zk-protocol example record time 0x2368B36B", () => {
@@ -18,11 +22,20 @@ describe("packed time", () => {
   });
 
   it("can produce impossible dates such as Feb 31, which callers must validate", () => {
-    const t = decodePackedTime(encodePackedTime({ year: 2024, month: 2, day: 31, hour: 0, minute: 0, second: 0 }));
+    const t = decodePackedTime(
+      encodePackedTime({ year: 2024, month: 2, day: 31, hour: 0, minute: 0, second: 0 }),
+    );
     expect(t).toMatchObject({ month: 2, day: 31 });
   });
 
   it("decodes realtime 6-byte times (zk-protocol example 12 06 19 11 29 05 = 2018-06-25 17:41:05)", () => {
-    expect(decodeHexTime(Buffer.from([0x12, 0x06, 0x19, 0x11, 0x29, 0x05]))).toEqual({ year: 2018, month: 6, day: 25, hour: 17, minute: 41, second: 5 });
+    expect(decodeHexTime(Buffer.from([0x12, 0x06, 0x19, 0x11, 0x29, 0x05]))).toEqual({
+      year: 2018,
+      month: 6,
+      day: 25,
+      hour: 17,
+      minute: 41,
+      second: 5,
+    });
   });
 });

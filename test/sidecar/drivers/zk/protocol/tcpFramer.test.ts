@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { encodePacket, wrapTcp } from "../../../../../sidecar/src/drivers/zk/protocol/packet.js";
 import { TcpFramer } from "../../../../../sidecar/src/drivers/zk/protocol/tcpFramer.js";
 
-const frame = (reply: number, size: number): Buffer => wrapTcp(encodePacket({ command: 1501, session: 9, reply, data: Buffer.alloc(size, reply) }));
+const frame = (reply: number, size: number): Buffer =>
+  wrapTcp(encodePacket({ command: 1501, session: 9, reply, data: Buffer.alloc(size, reply) }));
 
 describe("TcpFramer", () => {
   it("cuts coalesced packets apart (a fast device writes PREPARE, DATA and ACK at once)", () => {
@@ -22,7 +23,9 @@ describe("TcpFramer", () => {
   });
 
   it("refuses a stream without the ZK magic with PROTOCOL_BAD_FRAME", () => {
-    expect(() => new TcpFramer().push(Buffer.from("GET / HTTP/1.1\r\n\r\n"))).toThrow(expect.objectContaining({ code: "PROTOCOL_BAD_FRAME" }));
+    expect(() => new TcpFramer().push(Buffer.from("GET / HTTP/1.1\r\n\r\n"))).toThrow(
+      expect.objectContaining({ code: "PROTOCOL_BAD_FRAME" }),
+    );
   });
 
   it("refuses an absurd frame length instead of waiting forever for it", () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decodeUsers, encodeUserRecord, type ZkUser } from "../../../../../sidecar/src/drivers/zk/protocol/userRecords.js";
+import {
+  decodeUsers,
+  encodeUserRecord,
+  type ZkUser,
+} from "../../../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 
 function dataset(records: Buffer[]): Buffer {
   const body = Buffer.concat(records);
@@ -25,6 +29,8 @@ describe("decodeUsers", () => {
   });
 
   it("names an unknown user record size", () => {
-    expect(() => decodeUsers(dataset([Buffer.alloc(50)]), 1)).toThrow(expect.objectContaining({ code: "ZK_UNKNOWN_RECORD_SIZE" }));
+    expect(() => decodeUsers(dataset([Buffer.alloc(50)]), 1)).toThrow(
+      expect.objectContaining({ code: "ZK_UNKNOWN_RECORD_SIZE" }),
+    );
   });
 });
