@@ -24,12 +24,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.mjs", "**/*.js"],
+    files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { URL: "readonly", process: "readonly", console: "readonly" },
+      globals: { URL: "readonly", process: "readonly", console: "readonly", require: "readonly", performance: "readonly" },
     },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // The CLI, simulators, benchmarks and tests talk to a human on stdout by design.

@@ -54,7 +54,10 @@ async function runState(stateDir: string): Promise<void> {
   const store = await StateStore.open(stateDir);
   say("ready");
   for (let n = 1; ; n++) {
-    await Promise.all([store.set("cursor", { n, note: "x".repeat(n % 300) }), store.set(`device-${n % 7}`, n)]);
+    await Promise.all([
+      store.set("cursor", { n, note: "x".repeat(n % 300) }),
+      store.set(`device-${n % 7}`, n),
+    ]);
     say(`S ${n}`);
   }
 }

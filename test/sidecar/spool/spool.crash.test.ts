@@ -63,7 +63,10 @@ describe("kill -9", () => {
       const killAfter = [250, 40, null, 5, 300, null, 120];
       let lastReadyMs = 500;
       for (const [round, afterReady] of killAfter.entries()) {
-        const delay = afterReady === null ? lastReadyMs * (0.9 + 0.15 * Math.random()) : afterReady * (0.5 + Math.random());
+        const delay =
+          afterReady === null
+            ? lastReadyMs * (0.9 + 0.15 * Math.random())
+            : afterReady * (0.5 + Math.random());
         const run = await runAndKill(["spool", dir, String(round)], delay, afterReady === null);
         if (run.readyMs !== Infinity) lastReadyMs = run.readyMs;
         const lines = run.lines;
@@ -111,7 +114,10 @@ describe("kill -9", () => {
     await withTempDir(async (dir) => {
       for (const killAfterMs of [30, 120, 250]) {
         const { lines } = await runAndKill(["state", dir], killAfterMs);
-        const confirmed = Math.max(0, ...lines.filter((l) => l.startsWith("S ")).map((l) => Number(l.slice(2))));
+        const confirmed = Math.max(
+          0,
+          ...lines.filter((l) => l.startsWith("S ")).map((l) => Number(l.slice(2))),
+        );
         const logger = recordingLogger();
         const store = await StateStore.open(dir, { logger });
         const cursor = store.get("cursor") as { n: number; note: string } | undefined;

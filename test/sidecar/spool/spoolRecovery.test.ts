@@ -28,7 +28,8 @@ async function reopenAndReplay(
   return { spool, seqs, logger };
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** A spool with entries 1..count in one segment, entry 1 acked. Returns its files' bytes. */
 async function pristineSpool(dir: string, count: number): Promise<{ segment: Buffer; acks: Buffer }> {
@@ -107,7 +108,10 @@ describe("Spool recovery: torn tail of the newest segment", () => {
         const { spool, seqs, logger } = await reopenAndReplay(work);
         expect(seqs).toEqual(range(2, 6));
         expect(logger.warnings).toHaveLength(1);
-        expect(logger.warnings[0]!.obj).toMatchObject({ keptBytes: segment.length, droppedBytes: garbage.length });
+        expect(logger.warnings[0]!.obj).toMatchObject({
+          keptBytes: segment.length,
+          droppedBytes: garbage.length,
+        });
         expect(await spool.append(testPunches(500, 2))).toEqual([7, 8]);
         await spool.close();
         const again = await reopenAndReplay(work);
