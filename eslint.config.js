@@ -30,7 +30,7 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { URL: "readonly", process: "readonly", console: "readonly", require: "readonly", performance: "readonly" },
     },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // The CLI, simulators, benchmarks and tests talk to a human on stdout by design.
