@@ -3,7 +3,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", ".venv/**", "biometric_sync/public/**", "frontend/**"],
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      ".venv/**",
+      ".tmp/**",
+      "demo-output/**",
+      ".biometric-sidecar/**",
+      "biometric_sync/public/**",
+      "frontend/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -28,7 +37,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { URL: "readonly", process: "readonly", console: "readonly", require: "readonly", performance: "readonly" },
+      globals: {
+        URL: "readonly",
+        process: "readonly",
+        console: "readonly",
+        require: "readonly",
+        performance: "readonly",
+      },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },

@@ -128,10 +128,14 @@ function seenUsers(r: PyzkResult): [number, string, string, number, number][] {
 /** A realistic string-id site cut to `count` punches ("0111" and "123456789012" included). */
 function stringSite(count: number, seed = 11): Scenario {
   const weeks = Math.ceil(count / (60 * 11)) + 1;
-  return scenario()
+  const s = scenario()
     .realisticWeeks({ employees: 60, weeks, startDate: "2024-01-01", seed })
     .keepFirstPunches(count)
     .build();
+  for (const id of ["0111", "123456789012"]) {
+    if (!s.punches.some((p) => p.userId === id)) throw new Error(`scenario lacks punches by "${id}"`);
+  }
+  return s;
 }
 
 /** Small enough for inline CMD_DATA (≤ 1024 bytes) for users and punches. */
@@ -232,14 +236,16 @@ describe.skipIf(problem !== null)("pyzk oracle reads the ZK simulator", () => {
     });
   }
 
-  it("TCP, 8-byte records (pyzk's <H B I B layout) resolved through 28-byte users", async () => {
-    const s = numericSite();
-    const sim = await serve({ scenario: s, attendanceFormat: 8, userFormat: 28 });
-    const r = await runPyzk(sim);
-    expect(r).toMatchObject({ ok: true });
-    expect(seenAttendance(r)).toEqual(expectedAttendance(s));
-    expect(r.attendance!.map((a) => a.uid)).toEqual(s.punches.map((p) => p.uid));
-  });
+  for (const udp of [false, true]) {
+    it(`${udp ? "UDP" : "TCP"}, 8-byte records (pyzk's <H B I B layout) resolved through 28-byte users`, async () => {
+      const s = numericSite();
+      const sim = await serve({ scenario: s, attendanceFormat: 8, userFormat: 28 });
+      const r = await runPyzk(sim, { udp });
+      expect(r).toMatchObject({ ok: true });
+      expect(seenAttendance(r)).toEqual(expectedAttendance(s));
+      expect(r.attendance!.map((a) => a.uid)).toEqual(s.punches.map((p) => p.uid));
+    });
+  }
 
   it("comm key: the right key reads over TCP and UDP; a wrong or missing key is a clear error", async () => {
     const s = smallStringSite();

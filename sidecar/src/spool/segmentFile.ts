@@ -88,7 +88,17 @@ export class FrameBuilder {
     return FRAME_HEADER_BYTES + length;
   }
 
-  /** Bytes [start, end) framed so far; a view, valid until the next add(). */
+  /** Bytes of buffer held, used or not. */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
+  /** Starts over, keeping the buffer: the spool reuses one builder for every write group. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** Bytes [start, end) framed so far; a view, valid until the next add() or reset(). */
   bytes(start = 0, end = this.used): Buffer {
     return this.buffer.subarray(start, end);
   }

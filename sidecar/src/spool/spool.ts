@@ -122,6 +122,8 @@ export class Spool {
   private readonly ackQueue: AckCall[] = [];
   private ackLoop: Promise<void> | null = null;
   private compactionWanted = false;
+  /** Reused by every write group (they run one at a time), so steady appends allocate no new buffers. */
+  private frameBuilder = new FrameBuilder(64 * 1024);
 
   private constructor(
     private readonly dir: string,
@@ -402,7 +404,10 @@ export class Spool {
     const pieces: Piece[] = [];
     let piece: Piece | undefined;
     let targetBytes = this.active ? this.active.segment.size : -1;
-    const builder = new FrameBuilder(group.reduce((sum, call) => sum + call.estimatedBytes, 0) * 1.25);
+    // One huge append call makes one huge group: do not keep a buffer that size around afterwards.
+    if (this.frameBuilder.capacity > 2 * GROUP_MAX_BYTES) this.frameBuilder = new FrameBuilder(64 * 1024);
+    const builder = this.frameBuilder;
+    builder.reset();
     for (const call of group) {
       for (let i = 0; i < call.punches.length; i++) {
         const seq = call.firstSeq + i;

@@ -114,7 +114,8 @@ describe("scanFrames", () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "seg");
       const frames = [1, 2, 3].map((n) => encodeFrame(record(n)));
-      frames[1]![FRAME_HEADER_BYTES + 3] ^= 0x01;
+      const victim = frames[1]!;
+      victim[FRAME_HEADER_BYTES + 3] = victim[FRAME_HEADER_BYTES + 3]! ^ 0x01;
       await writeFile(path, Buffer.concat([fileHeader("segment"), ...frames]));
       expect(summary(await scanFile(path))).toEqual([
         "record 1",

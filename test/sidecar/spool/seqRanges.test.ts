@@ -44,7 +44,12 @@ describe("SeqRanges", () => {
       const end = start + Math.floor(random() * 12);
       if (random() < 0.65) {
         let fresh = 0;
-        for (let s = start; s <= end; s++) if (!model.has(s)) (model.add(s), fresh++);
+        for (let s = start; s <= end; s++) {
+          if (!model.has(s)) {
+            model.add(s);
+            fresh++;
+          }
+        }
         expect(set.add(start, end)).toBe(fresh);
       } else {
         let gone = 0;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Action } from "./session.js";
+import type { Action } from "./chunkPlan.js";
 
 /** What a runner needs from a transport: one client's way out. */
 export interface Link {

@@ -7,7 +7,9 @@ import { RawTcpClient } from "./rawZkClient.js";
 describe("runZkSimulator (behind `biometric-sidecar simulate zk`)", () => {
   it("serves exactly --records punches, prints where and how to connect, and stops", async () => {
     const lines: string[] = [];
-    const handle = await runZkSimulator({ records: 321, port: 0, commKey: 77, format: 16 }, (l) => lines.push(l));
+    const handle = await runZkSimulator({ records: 321, port: 0, commKey: 77, format: 16 }, (l) =>
+      lines.push(l),
+    );
     try {
       const port = handle.address.tcpPort;
       expect(handle.url).toBe(`zk://127.0.0.1:${port}?commkey=77`);

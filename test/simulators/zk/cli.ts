@@ -42,8 +42,10 @@ export async function runZkSimulator(
   const records = options.records ?? 500;
   const employees = options.employees ?? 25;
   const format = options.format ?? 40;
-  if (!Number.isInteger(records) || records < 0) throw new RangeError(`--records must be a whole number ≥ 0 (got ${records})`);
-  if (!Number.isInteger(employees) || employees < 1) throw new RangeError(`employees must be ≥ 1 (got ${employees})`);
+  if (!Number.isInteger(records) || records < 0)
+    throw new RangeError(`--records must be a whole number ≥ 0 (got ${records})`);
+  if (!Number.isInteger(employees) || employees < 1)
+    throw new RangeError(`employees must be ≥ 1 (got ${employees})`);
   const numeric = format !== 40;
   // Generate enough realistic weeks, then cut to the exact count asked for.
   const weeks = Math.max(1, Math.ceil(records / (employees * PUNCHES_PER_EMPLOYEE_WEEK * 0.8)));

@@ -11,20 +11,22 @@ export function optionValue(
   attendanceFormat: AttendanceFormat,
   userFormat: UserFormat,
 ): string | undefined {
-  const defaults = new Map<string, string>(Object.entries({
-    "~SerialNumber": identity.serialNumber,
-    "~Platform": identity.platform,
-    "~DeviceName": identity.deviceName,
-    "~ZKFPVersion": identity.fpVersion,
-    "~ExtendFmt": attendanceFormat === 40 || attendanceFormat === 49 ? "1" : "0",
-    "~UserExtFmt": userFormat === 72 ? "1" : "0",
-    FaceFunOn: "0",
-    CompatOldFirmware: "0",
-    MAC: identity.mac,
-    IPAddress: identity.ipAddress,
-    NetMask: identity.netMask,
-    GATEIPAddress: identity.gateway,
-  }));
+  const defaults = new Map<string, string>(
+    Object.entries({
+      "~SerialNumber": identity.serialNumber,
+      "~Platform": identity.platform,
+      "~DeviceName": identity.deviceName,
+      "~ZKFPVersion": identity.fpVersion,
+      "~ExtendFmt": attendanceFormat === 40 || attendanceFormat === 49 ? "1" : "0",
+      "~UserExtFmt": userFormat === 72 ? "1" : "0",
+      FaceFunOn: "0",
+      CompatOldFirmware: "0",
+      MAC: identity.mac,
+      IPAddress: identity.ipAddress,
+      NetMask: identity.netMask,
+      GATEIPAddress: identity.gateway,
+    }),
+  );
   // Own properties only: "constructor" or "toString" are not device options.
   return Object.hasOwn(identity.extraOptions, name) ? identity.extraOptions[name] : defaults.get(name);
 }

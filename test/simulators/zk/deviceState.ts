@@ -86,7 +86,8 @@ export class DeviceState {
   }
 
   userDataset(format: UserFormat): Buffer {
-    if (this.userCache?.format !== format) this.userCache = { format, dataset: encodeUserDataset(this.userTable, format) };
+    if (this.userCache?.format !== format)
+      this.userCache = { format, dataset: encodeUserDataset(this.userTable, format) };
     return this.userCache.dataset;
   }
 

@@ -8,7 +8,12 @@ export type Fault =
   /** Stop answering `command` (default CMD_DATA_RDY): for `ms`, or forever (connection hangs) without it. */
   | { readonly kind: "stall"; readonly times?: number; readonly command?: number; readonly ms?: number }
   /** Corrupt the checksum of the next ordinary reply ("reply") or of the next DATA packet ("chunk"). */
-  | { readonly kind: "badChecksum"; readonly times?: number; readonly target?: "reply" | "chunk"; readonly command?: number }
+  | {
+      readonly kind: "badChecksum";
+      readonly times?: number;
+      readonly target?: "reply" | "chunk";
+      readonly command?: number;
+    }
   /** Answer the next command (or the next `command`) with random bytes that are not a ZK packet. */
   | { readonly kind: "garbage"; readonly times?: number; readonly command?: number; readonly bytes?: number }
   /** Close new TCP connections as soon as they are accepted (UDP: ignore datagrams from new peers). */
@@ -71,7 +76,9 @@ export class FaultBook {
   }
 
   remaining(kind: FaultKind): number {
-    return this.armed.filter((a) => a.fault.kind === kind).reduce((sum, a) => sum + Math.max(0, a.remaining), 0);
+    return this.armed
+      .filter((a) => a.fault.kind === kind)
+      .reduce((sum, a) => sum + Math.max(0, a.remaining), 0);
   }
 
   fired(): Partial<Record<FaultKind, number>> {

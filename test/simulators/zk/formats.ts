@@ -1,7 +1,10 @@
 import { encodeAttendanceRecord } from "../../../sidecar/src/drivers/zk/protocol/attendanceRecords.js";
-import type { AttendanceRecordSize, EightByteLayout } from "../../../sidecar/src/drivers/zk/protocol/attendanceRecords.js";
+import type {
+  AttendanceRecordSize,
+  EightByteLayout,
+} from "../../../sidecar/src/drivers/zk/protocol/attendanceRecords.js";
 import { encodeUserRecord } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
-import type { UserRecordSize, ZkUser } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
+import type { ZkUser } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { checkUserId } from "./scenario.js";
 import type { Scenario, ScenarioPunch } from "./scenario.js";
 
@@ -38,11 +41,17 @@ function timeOffsetOf(format: AttendanceFormat): number {
 }
 
 export function usesNumericIds(attendanceFormat: AttendanceFormat, userFormat: UserFormat): boolean {
-  return attendanceFormat === 16 || attendanceFormat === 8 || attendanceFormat === "8-alt" || userFormat === 28;
+  return (
+    attendanceFormat === 16 || attendanceFormat === 8 || attendanceFormat === "8-alt" || userFormat === 28
+  );
 }
 
 /** Refuses, with a clear message, a scenario whose ids the chosen formats cannot carry intact. */
-export function checkScenarioFits(s: Scenario, attendanceFormat: AttendanceFormat, userFormat: UserFormat): void {
+export function checkScenarioFits(
+  s: Scenario,
+  attendanceFormat: AttendanceFormat,
+  userFormat: UserFormat,
+): void {
   if (!usesNumericIds(attendanceFormat, userFormat)) return;
   try {
     for (const u of s.users) checkUserId(u.userId, "numeric");
@@ -76,6 +85,6 @@ export function encodeAttendanceDataset(punches: readonly ScenarioPunch[], forma
 }
 
 export function encodeUserDataset(users: readonly ZkUser[], format: UserFormat): Buffer {
-  const records = users.map((u) => encodeUserRecord(u, format as UserRecordSize));
+  const records = users.map((u) => encodeUserRecord(u, format));
   return withTotalPrefix(records, records.length * format);
 }

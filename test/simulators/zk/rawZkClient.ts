@@ -52,9 +52,18 @@ abstract class RawClientBase {
   private gone: string | null = null;
 
   /** Encodes a command with the current session and the next reply id. */
-  protected build(command: number, data: Buffer, opts: { corruptChecksum?: boolean; reply?: number }): Buffer {
+  protected build(
+    command: number,
+    data: Buffer,
+    opts: { corruptChecksum?: boolean; reply?: number },
+  ): Buffer {
     if (opts.reply === undefined) this.replyId = (this.replyId + 1) & 0xffff;
-    const encoded = encodePacket({ command, session: this.sessionId, reply: opts.reply ?? this.replyId, data });
+    const encoded = encodePacket({
+      command,
+      session: this.sessionId,
+      reply: opts.reply ?? this.replyId,
+      data,
+    });
     if (opts.corruptChecksum) encoded.writeUInt16LE(encoded.readUInt16LE(2) ^ 0x1111, 2);
     return encoded;
   }
@@ -145,6 +154,8 @@ abstract class RawClientBase {
 export class RawTcpClient extends RawClientBase {
   /** Every 'data' event: its ms and byte count (to observe how writes reached the client). */
   readonly dataEvents: { at: number; bytes: number }[] = [];
+  /** Framing errors: bytes that were not a ZK TCP frame. */
+  readonly frameErrors: string[] = [];
   /** Settles when the device closes: "end" (FIN) or the error code (e.g. ECONNRESET). */
   readonly closed: Promise<string>;
   private readonly framer = new TcpFramer();
@@ -161,7 +172,15 @@ export class RawTcpClient extends RawClientBase {
     });
     socket.on("data", (chunk: Buffer) => {
       this.dataEvents.push({ at: Date.now() - this.started, bytes: chunk.length });
-      for (const p of this.framer.push(chunk)) this.deliver(p);
+      let packets: Buffer[];
+      try {
+        packets = this.framer.push(chunk);
+      } catch (err) {
+        // Not a ZK frame (the garbage fault): record it, as a real client would report it.
+        this.frameErrors.push(err instanceof Error ? err.message : String(err));
+        return;
+      }
+      for (const p of packets) this.deliver(p);
     });
   }
 
@@ -176,7 +195,10 @@ export class RawTcpClient extends RawClientBase {
     } catch (err) {
       return (err as NodeJS.ErrnoException).code ?? String(err);
     }
-    const how = await Promise.race([client.closed, new Promise<string>((r) => setTimeout(() => r("open"), settleMs))]);
+    const how = await Promise.race([
+      client.closed,
+      new Promise<string>((r) => setTimeout(() => r("open"), settleMs)),
+    ]);
     client.close();
     return how;
   }
@@ -192,7 +214,11 @@ export class RawTcpClient extends RawClientBase {
     });
   }
 
-  send(command: number, data: Buffer = Buffer.alloc(0), opts: { corruptChecksum?: boolean; reply?: number } = {}): void {
+  send(
+    command: number,
+    data: Buffer = Buffer.alloc(0),
+    opts: { corruptChecksum?: boolean; reply?: number } = {},
+  ): void {
     this.socket.write(wrapTcp(this.build(command, data, opts)));
   }
 
@@ -227,7 +253,11 @@ export class RawUdpClient extends RawClientBase {
     });
   }
 
-  send(command: number, data: Buffer = Buffer.alloc(0), opts: { corruptChecksum?: boolean; reply?: number } = {}): void {
+  send(
+    command: number,
+    data: Buffer = Buffer.alloc(0),
+    opts: { corruptChecksum?: boolean; reply?: number } = {},
+  ): void {
     this.socket.send(this.build(command, data, opts), this.port, this.host);
   }
 

@@ -1,5 +1,5 @@
 import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
-import { formatNaive, isValidParts, naiveParts, parseNaive } from "../../../sidecar/src/domain/naiveTime.js";
+import { isValidParts, naiveParts, parseNaive } from "../../../sidecar/src/domain/naiveTime.js";
 import type { ZkUser } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { absurdPunches, bulkData, realisticWeeksData } from "./scenarioGenerators.js";
 import type { BulkOptions, RealisticWeeksOptions } from "./scenarioGenerators.js";
@@ -151,7 +151,8 @@ export class ScenarioBuilder {
 
   addUser(input: UserInput): this {
     checkUserId(input.userId, this.idKind);
-    if (this.usersById.has(input.userId)) throw new RangeError(`user id "${input.userId}" is already on the device`);
+    if (this.usersById.has(input.userId))
+      throw new RangeError(`user id "${input.userId}" is already on the device`);
     const uid = input.uid ?? this.nextUid();
     if (!Number.isInteger(uid) || uid < 1 || uid > 0xffff) throw new RangeError(`uid ${uid} must be 1–65535`);
     if (this.users.some((u) => u.uid === uid)) throw new RangeError(`uid ${uid} is already taken`);
@@ -188,7 +189,9 @@ export class ScenarioBuilder {
     // Bypass per-punch validation: the generator only emits valid parts for users it just added.
     for (const p of data.punches) {
       const user = userOf.get(p.userId)!;
-      this.punches.push(freezePunch({ uid: user.uid, userId: p.userId, time: p.time, verify: p.verify, state: p.state }));
+      this.punches.push(
+        freezePunch({ uid: user.uid, userId: p.userId, time: p.time, verify: p.verify, state: p.state }),
+      );
     }
     return this;
   }
@@ -226,7 +229,10 @@ export class ScenarioBuilder {
       idKind: this.idKind,
       users: Object.freeze([...this.users]),
       punches: Object.freeze([...this.punches]),
-      identity: Object.freeze({ ...this.identityValue, extraOptions: Object.freeze({ ...this.identityValue.extraOptions }) }),
+      identity: Object.freeze({
+        ...this.identityValue,
+        extraOptions: Object.freeze({ ...this.identityValue.extraOptions }),
+      }),
       capacities,
       clockOffsetMs: this.clockOffsetMsValue,
     });
@@ -236,11 +242,15 @@ export class ScenarioBuilder {
     checkUserId(input.userId, this.idKind);
     const time = toDateTimeParts(input.time);
     if (input.packedTime === undefined && !isValidParts(time)) {
-      throw new RangeError(`${JSON.stringify(time)} is not a real date; pass packedTime for deliberately corrupt records`);
+      throw new RangeError(
+        `${JSON.stringify(time)} is not a real date; pass packedTime for deliberately corrupt records`,
+      );
     }
     const uid = input.uid ?? this.usersById.get(input.userId)?.uid;
     if (uid === undefined) {
-      throw new RangeError(`punch for unknown user "${input.userId}": add the user first or give the punch a uid`);
+      throw new RangeError(
+        `punch for unknown user "${input.userId}": add the user first or give the punch a uid`,
+      );
     }
     const punch: ScenarioPunch = {
       uid,
@@ -264,9 +274,4 @@ export class ScenarioBuilder {
 
 export function scenario(options: { idKind?: IdKind } = {}): ScenarioBuilder {
   return new ScenarioBuilder(options.idKind ?? "string");
-}
-
-/** "YYYY-MM-DD HH:MM:SS" of a punch (for comparing with what a client printed). */
-export function punchTimeText(p: ScenarioPunch): string {
-  return formatNaive(p.time);
 }

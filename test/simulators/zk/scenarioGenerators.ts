@@ -37,8 +37,34 @@ export interface GeneratedData {
   readonly punches: GeneratedPunch[];
 }
 
-const FIRST_NAMES = ["Asha", "Bilal", "Chen", "Divya", "Emeka", "Farah", "Gopal", "Hana", "Ivan", "Jaya", "Kofi", "Lena"];
-const LAST_NAMES = ["Rao", "Khan", "Wei", "Iyer", "Obi", "Aziz", "Nair", "Sato", "Petrov", "Menon", "Mensah", "Berg"];
+const FIRST_NAMES = [
+  "Asha",
+  "Bilal",
+  "Chen",
+  "Divya",
+  "Emeka",
+  "Farah",
+  "Gopal",
+  "Hana",
+  "Ivan",
+  "Jaya",
+  "Kofi",
+  "Lena",
+];
+const LAST_NAMES = [
+  "Rao",
+  "Khan",
+  "Wei",
+  "Iyer",
+  "Obi",
+  "Aziz",
+  "Nair",
+  "Sato",
+  "Petrov",
+  "Menon",
+  "Mensah",
+  "Berg",
+];
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -65,8 +91,14 @@ function parseDate(text: string): number {
  * Ids a site really has. String scenarios: "0111" (leading zero: must never become 111), optionally
  * "123456789012" (12 characters), a 1-character id, then 4-digit codes. Numeric scenarios: no leading zeros.
  */
-function employeeIds(count: number, idKind: IdKind, includeLongId: boolean, taken: ReadonlySet<string>): string[] {
-  const special = idKind === "string" ? ["0111", ...(includeLongId ? ["123456789012"] : []), "7", "0042"] : ["111", "7"];
+function employeeIds(
+  count: number,
+  idKind: IdKind,
+  includeLongId: boolean,
+  taken: ReadonlySet<string>,
+): string[] {
+  const special =
+    idKind === "string" ? ["0111", ...(includeLongId ? ["123456789012"] : []), "7", "0042"] : ["111", "7"];
   const ids: string[] = [];
   const add = (id: string): void => {
     if (!taken.has(id) && !ids.includes(id)) ids.push(id);
@@ -167,7 +199,8 @@ export function absurdPunches(userId: string): PunchInput[] {
   const feb31: DateTimeParts = { year: 2024, month: 2, day: 31, hour: 8, minute: 0, second: 0 };
   // Built arithmetically, as corrupt firmware would: every month counts 31 days, so Feb 31 packs fine.
   const feb31Packed = ((24 * 12 * 31 + (2 - 1) * 31 + (31 - 1)) * 86400 + 8 * 3600) >>> 0;
-  if (feb31Packed !== encodePackedTime(feb31)) throw new Error("packed-time arithmetic disagrees with the codec");
+  if (feb31Packed !== encodePackedTime(feb31))
+    throw new Error("packed-time arithmetic disagrees with the codec");
   return [
     { userId, time: { year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0 }, verify: 1, state: 0 },
     { userId, time: { year: 2087, month: 6, day: 15, hour: 12, minute: 0, second: 0 }, verify: 1, state: 1 },

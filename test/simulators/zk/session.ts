@@ -1,12 +1,23 @@
 import { isValidParts } from "../../../sidecar/src/domain/naiveTime.js";
 import { zkChecksum } from "../../../sidecar/src/drivers/zk/protocol/checksum.js";
 import { makeCommKey } from "../../../sidecar/src/drivers/zk/protocol/commKey.js";
-import { Cmd, EventFlag, FCT_USER, UDP_MAX_DATA_PER_DATAGRAM } from "../../../sidecar/src/drivers/zk/protocol/constants.js";
+import {
+  Cmd,
+  EventFlag,
+  FCT_USER,
+  UDP_MAX_DATA_PER_DATAGRAM,
+} from "../../../sidecar/src/drivers/zk/protocol/constants.js";
 import { encodeFreeSizes } from "../../../sidecar/src/drivers/zk/protocol/freeSizes.js";
 import { encodeLiveAttendance } from "../../../sidecar/src/drivers/zk/protocol/liveEvent.js";
-import { decodePackedTime, encodeHexTime, encodePackedTime } from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
+import {
+  decodePackedTime,
+  encodeHexTime,
+  encodePackedTime,
+} from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
 import { decodePacket, encodePacket, wrapTcp } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
 import type { ZkPacket } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
+import { tcpChunkPlan, udpChunkPlan } from "./chunkPlan.js";
+import type { Action, Timing } from "./chunkPlan.js";
 import type { DeviceState } from "./deviceState.js";
 import { optionValue } from "./deviceOptions.js";
 import type { FaultBook } from "./faults.js";
@@ -22,17 +33,9 @@ import type { StatsCollector } from "./stats.js";
  * how a chunk is cut into writes, which is decided here so the packet-timing rules live in one place.
  */
 
-/** How a TCP chunk (PREPARE_DATA, DATA, ACK_OK) reaches the wire (device-protocols.md §1.13 item 7). */
-export type Timing = "split-all" | "split-node" | "coalesced";
+export type { Action, Timing } from "./chunkPlan.js";
 export type Transport = "tcp" | "udp";
 export type LiveEventLength = 12 | 32 | 36 | 52;
-
-export type Action =
-  | { readonly kind: "write"; readonly bytes: Buffer }
-  | { readonly kind: "pause"; readonly ms: number }
-  | { readonly kind: "destroy"; readonly reset: boolean }
-  /** Stop answering this client at all (a stalled firmware task); the connection stays open. */
-  | { readonly kind: "hang" };
 
 export interface SessionConfig {
   /** Comm key; undefined or 0 means none (as on a device). */
@@ -155,7 +158,11 @@ export class ZkSession {
     if (!this.wantsAttendanceEvents) return [];
     const data =
       this.ctx.config.liveEventLength === 12
-        ? Buffer.concat([this.uint32(Number(p.userId)), Buffer.from([p.verify, p.state]), encodeHexTime(p.time)])
+        ? Buffer.concat([
+            this.uint32(Number(p.userId)),
+            Buffer.from([p.verify, p.state]),
+            encodeHexTime(p.time),
+          ])
         : encodeLiveAttendance(p, this.ctx.config.liveEventLength);
     this.ctx.stats.eventsSent += 1;
     const packet = encodePacket({ command: Cmd.REG_EVENT, session: EventFlag.ATTLOG, reply: 0, data });
@@ -177,10 +184,12 @@ export class ZkSession {
       case Cmd.EXIT: {
         const reply = this.reply(Cmd.ACK_OK, packet);
         this.endSession();
-        return reply;
+        // UDP has no connection to close: forget the peer. A TCP client closes its own socket.
+        return this.transport === "udp" ? [...reply, { kind: "destroy", reset: false }] : reply;
       }
     }
-    if (!this.connected || (this.keyRequired() && !this.authenticated)) return this.reply(Cmd.ACK_UNAUTH, packet);
+    if (!this.connected || (this.keyRequired() && !this.authenticated))
+      return this.reply(Cmd.ACK_UNAUTH, packet);
     switch (packet.command) {
       case Cmd.ACK_ERROR:
       case Cmd.ACK_UNKNOWN:
@@ -303,11 +312,14 @@ export class ZkSession {
     const fct = d.length >= 7 ? d.readInt32LE(3) : 0;
     let dataset: Buffer;
     if (table === Cmd.ATTLOG_RRQ) dataset = this.attendanceDataset();
-    else if (table === Cmd.USERTEMP_RRQ && fct === FCT_USER) dataset = this.ctx.device.userDataset(this.ctx.config.userFormat);
+    else if (table === Cmd.USERTEMP_RRQ && fct === FCT_USER)
+      dataset = this.ctx.device.userDataset(this.ctx.config.userFormat);
     else return this.reply(Cmd.ACK_ERROR, packet);
     this.buffer = dataset;
     const inlineMax =
-      this.transport === "udp" ? Math.min(this.ctx.config.inlineThreshold, UDP_INLINE_MAX) : this.ctx.config.inlineThreshold;
+      this.transport === "udp"
+        ? Math.min(this.ctx.config.inlineThreshold, UDP_INLINE_MAX)
+        : this.ctx.config.inlineThreshold;
     if (dataset.length <= inlineMax) {
       return [{ kind: "write", bytes: this.frame(this.dataPacket(packet, dataset)) }];
     }
@@ -353,49 +365,18 @@ export class ZkSession {
     const prepare = this.frame(this.packet(Cmd.PREPARE_DATA, packet, prepareData));
     const ack = this.frame(this.packet(Cmd.ACK_OK, packet, EMPTY));
     const drop = this.ctx.faults.take("dropMidChunk");
-    if (this.transport === "udp") return this.udpChunk(packet, prepare, slice, ack, drop !== undefined);
-
+    if (this.transport === "udp") {
+      const datagrams: Buffer[] = [];
+      let offset = 0;
+      do {
+        datagrams.push(this.dataPacket(packet, slice.subarray(offset, offset + UDP_MAX_DATA_PER_DATAGRAM)));
+        offset += UDP_MAX_DATA_PER_DATAGRAM;
+      } while (offset < slice.length);
+      return udpChunkPlan(prepare, datagrams, ack, drop !== undefined);
+    }
     const data = this.frame(this.dataPacket(packet, slice));
-    const gap = (): Action => ({ kind: "pause", ms: this.gapMs() });
-    if (drop) {
-      const cut = Math.min(Math.max(1, drop.afterBytes ?? Math.floor(data.length / 2)), data.length - 1);
-      const partial = data.subarray(0, cut);
-      const writes: Action[] =
-        this.ctx.config.timing === "coalesced"
-          ? [{ kind: "write", bytes: Buffer.concat([prepare, partial]) }]
-          : [{ kind: "write", bytes: prepare }, gap(), { kind: "write", bytes: partial }];
-      return [...writes, { kind: "destroy", reset: false }];
-    }
-    switch (this.ctx.config.timing) {
-      case "coalesced":
-        return [{ kind: "write", bytes: Buffer.concat([prepare, data, ack]) }];
-      case "split-node":
-        // The trailing gap keeps the next chunk's PREPARE out of the reader's current 'data' event.
-        return [{ kind: "write", bytes: prepare }, gap(), { kind: "write", bytes: Buffer.concat([data, ack]) }, gap()];
-      case "split-all":
-        return [
-          { kind: "write", bytes: prepare },
-          gap(),
-          { kind: "write", bytes: data },
-          gap(),
-          { kind: "write", bytes: ack },
-          gap(),
-        ];
-    }
-  }
-
-  /** UDP: PREPARE_DATA, then CMD_DATA datagrams of at most 1024 data bytes, then ACK_OK. */
-  private udpChunk(packet: ZkPacket, prepare: Buffer, slice: Buffer, ack: Buffer, drop: boolean): Action[] {
-    const datagrams: Buffer[] = [];
-    for (let offset = 0; offset < slice.length || offset === 0; offset += UDP_MAX_DATA_PER_DATAGRAM) {
-      datagrams.push(this.dataPacket(packet, slice.subarray(offset, offset + UDP_MAX_DATA_PER_DATAGRAM)));
-      if (slice.length === 0) break;
-    }
-    const sent = drop ? datagrams.slice(0, Math.floor(datagrams.length / 2)) : datagrams;
-    const actions: Action[] = [{ kind: "write", bytes: prepare }, ...sent.map((bytes): Action => ({ kind: "write", bytes }))];
-    // A dropped UDP transfer just stops: no ACK, the client times out.
-    if (!drop) actions.push({ kind: "write", bytes: ack });
-    return actions;
+    const dropAfter = drop ? (drop.afterBytes ?? Math.floor(data.length / 2)) : undefined;
+    return tcpChunkPlan({ prepare, data, ack }, this.ctx.config.timing, () => this.gapMs(), dropAfter);
   }
 
   /** CMD_DATA carrying dataset bytes; the "chunk" checksum fault corrupts it. */

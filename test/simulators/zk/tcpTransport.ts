@@ -36,10 +36,6 @@ export class TcpTransport {
     }
   }
 
-  get openConnections(): number {
-    return this.clients.size;
-  }
-
   eventSubscribers(): number {
     return [...this.clients].filter((c) => c.session.wantsAttendanceEvents).length;
   }

@@ -90,7 +90,8 @@ export class ZkSimulator {
     const userFormat = options.userFormat ?? (numeric ? 28 : 72);
     checkScenarioFits(s, attendanceFormat, userFormat);
     const splitGapMs = options.splitGapMs ?? [10, 20];
-    if (splitGapMs[0] < 0 || splitGapMs[1] < splitGapMs[0]) throw new RangeError("splitGapMs must be [min, max], 0 ≤ min ≤ max");
+    if (splitGapMs[0] < 0 || splitGapMs[1] < splitGapMs[0])
+      throw new RangeError("splitGapMs must be [min, max], 0 ≤ min ≤ max");
     this.scenario = s;
     this.options = options;
     this.config = {
@@ -156,11 +157,15 @@ export class ZkSimulator {
    * client that registered for events. Returns the punch, or null when a full log ("stop") dropped it.
    */
   pushLivePunch(input: LivePunchInput): ScenarioPunch | null {
-    checkUserId(input.userId, usesNumericIds(this.config.attendanceFormat, this.config.userFormat) ? "numeric" : "string");
+    checkUserId(
+      input.userId,
+      usesNumericIds(this.config.attendanceFormat, this.config.userFormat) ? "numeric" : "string",
+    );
     const time = input.time === undefined ? this.device.now() : toDateTimeParts(input.time);
     if (!isValidParts(time)) throw new RangeError(`${JSON.stringify(time)} is not a real date`);
     const uid = input.uid ?? this.device.userById(input.userId)?.uid;
-    if (uid === undefined) throw new RangeError(`live punch for unknown user "${input.userId}": give it a uid`);
+    if (uid === undefined)
+      throw new RangeError(`live punch for unknown user "${input.userId}": give it a uid`);
     const punch: ScenarioPunch = Object.freeze({
       uid,
       userId: input.userId,
@@ -245,7 +250,15 @@ export class ZkSimulator {
       recordPunchNow: () => {
         const user = this.device.users[0];
         if (user === undefined) return;
-        this.record(Object.freeze({ uid: user.uid, userId: user.userId, time: Object.freeze(this.device.now()), verify: 1, state: 0 }));
+        this.record(
+          Object.freeze({
+            uid: user.uid,
+            userId: user.userId,
+            time: Object.freeze(this.device.now()),
+            verify: 1,
+            state: 0,
+          }),
+        );
       },
     };
   }
