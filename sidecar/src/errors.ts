@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   RECORD_IMPLAUSIBLE_TIME: false,
   SPOOL_IO: true,
   SPOOL_CLOSED: false,
+  SPOOL_LOCKED: false,
+  SPOOL_FORMAT: false,
   ABORTED: false,
 } as const satisfies Record<string, boolean>;
 

@@ -275,9 +275,13 @@ export async function recoverFile<T>(
     await handle.read(headerBytes, 0, FILE_HEADER_BYTES, 0);
     const header = fileBytes < FILE_HEADER_BYTES ? "damaged" : checkFileHeader(headerBytes, kind);
     if (header === "newer-version") {
-      throw new SpoolError("SPOOL_IO", `spool file ${path} was written by a newer version of the sidecar`, {
-        details: { path, version: headerBytes.readUInt16LE(6) },
-      });
+      throw new SpoolError(
+        "SPOOL_FORMAT",
+        `spool file ${path} was written by a newer version of the sidecar`,
+        {
+          details: { path, version: headerBytes.readUInt16LE(6) },
+        },
+      );
     }
     const damage: Array<{ offset: number; bytes: number }> = [];
     // Shorter than a header: a crash while the file was being created, i.e. a torn tail, not damage.

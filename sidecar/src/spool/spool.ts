@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Punch } from "../domain/punch.js";
 import { SpoolError } from "../errors.js";
 import { AckLog } from "./ackLog.js";
+import { DirLock } from "./dirLock.js";
 import { fsyncDir, writeFully } from "./durableFs.js";
 import { decodeEntry, entryJson, entryFitsInFrame, estimatedFrameBytes, punchProblem } from "./entryCodec.js";
 import type { SpoolEntry } from "./entryCodec.js";
@@ -111,6 +112,7 @@ export class Spool {
   private depthCount: number;
   /** Shared with the ack log, which counts its own fsyncs. */
   private readonly fsyncs: { count: number };
+  private lock: DirLock | null = null;
   private floor: number;
 
   private active: { segment: Segment; handle: FileHandle } | null;
@@ -186,6 +188,26 @@ export class Spool {
       throw spoolIoError("open directory", root, error);
     }
 
+    const lock = await DirLock.acquire(root);
+    let opened = false;
+    try {
+      const spool = await Spool.openLocked(root, names, settings, logger, fsyncs, countFsync, lock);
+      opened = true;
+      return spool;
+    } finally {
+      if (!opened) await lock.release();
+    }
+  }
+
+  private static async openLocked(
+    root: string,
+    names: string[],
+    settings: Required<Omit<SpoolOptions, "logger">> & { logger: SpoolLogger },
+    logger: SpoolLogger,
+    fsyncs: { count: number },
+    countFsync: () => void,
+    lock: DirLock,
+  ): Promise<Spool> {
     const { log: ackLog, acked, floor } = await AckLog.open(root, logger, countFsync);
     const segments: Segment[] = [];
     let active: { segment: Segment; handle: FileHandle } | null = null;
@@ -214,6 +236,7 @@ export class Spool {
       }
       const nextSeq = Math.max(1, floor, highestSeq + 1, newest?.firstSeq ?? 1);
       const spool = new Spool(root, segments, acked, ackLog, settings, { nextSeq, floor, active, fsyncs });
+      spool.lock = lock;
       await spool.compact();
       logger.info({ dir: root, segments: segments.length, depth: spool.depthCount, nextSeq }, "spool opened");
       return spool;
@@ -356,6 +379,7 @@ export class Spool {
         await this.ackLog.close();
       } finally {
         this.state = "closed";
+        await this.lock?.release();
       }
     })();
     return this.closing;

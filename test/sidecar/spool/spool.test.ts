@@ -223,3 +223,25 @@ describe("Spool: close and errors", () => {
     });
   });
 });
+
+describe("Spool directory lock", () => {
+  it("refuses a second writer on the same directory while the first runs, and frees it on close", async () => {
+    const { mkdtemp } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "bsync-lock-"));
+    const first = await Spool.open(dir);
+    await expect(Spool.open(dir)).resolves.toBeDefined(); // same process (a restart in-process) may reopen
+    await first.close();
+    const { spawnSync } = await import("node:child_process");
+    // A lock held by a live foreign process: the parent of this test run.
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(dir, "LOCK"), `${process.ppid}\n`);
+    await expect(Spool.open(dir)).rejects.toMatchObject({ code: "SPOOL_LOCKED", retryable: false });
+    // A lock left by a process that is gone (kill -9) is taken over.
+    const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"]).stdout.toString().trim();
+    await writeFile(join(dir, "LOCK"), `${gone}\n`);
+    const reopened = await Spool.open(dir);
+    await reopened.close();
+  });
+});

@@ -23,15 +23,21 @@ export async function runSimulate(
   if (!format) problems.push(`--format "${args.values.format}" is not 40, 16 or 8`);
   if (problems.length) throw new ConfigError(problems);
   const numeric = format !== 40;
-  const built = scenario({ idKind: numeric ? "numeric" : "string" })
-    .realisticWeeks({
-      employees: 25,
-      weeks: 1,
-      startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10),
-      seed: 4370,
-    })
-    .bulk(Math.max(0, records), { startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10) })
-    .build();
+  // A week of realistic punches, then bulk history before it, to exactly the number asked for.
+  const builder = scenario({ idKind: numeric ? "numeric" : "string" }).realisticWeeks({
+    employees: 25,
+    weeks: 1,
+    startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10),
+    seed: 4370,
+  });
+  const realistic = builder.build().punches.length;
+  const built = (
+    records <= realistic
+      ? builder.keepFirstPunches(records)
+      : builder.bulk(records - realistic, {
+          startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10),
+        })
+  ).build();
   const sim = new ZkSimulator({
     scenario: built,
     tcpPort: port,

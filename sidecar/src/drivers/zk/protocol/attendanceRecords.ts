@@ -39,7 +39,15 @@ export function readFixedString(buf: Buffer, offset: number, length: number): st
   return field.subarray(0, nul === -1 ? field.length : nul).toString("latin1");
 }
 
-function writeFixedString(buf: Buffer, offset: number, length: number, value: string): void {
+/** A user id that fits a numeric (uint32) field exactly: no leading zeros, no sign, at most 4294967295. */
+export function numericUserId(userId: string): number {
+  const value = /^(0|[1-9]\d{0,9})$/.test(userId) ? Number(userId) : NaN;
+  if (!(value <= 0xffffffff))
+    throw new RangeError(`user id "${userId}" cannot be stored in a numeric (uint32) field`);
+  return value;
+}
+
+export function writeFixedString(buf: Buffer, offset: number, length: number, value: string): void {
   const bytes = Buffer.from(value, "latin1");
   if (bytes.length > length) throw new RangeError(`"${value}" does not fit in ${length} bytes`);
   bytes.copy(buf, offset);
@@ -197,7 +205,7 @@ export function encodeAttendanceRecord(
       buf[36] = 0xff;
       return buf;
     case 16:
-      buf.writeUInt32LE(Number(a.userId), 0);
+      buf.writeUInt32LE(numericUserId(a.userId), 0);
       buf.writeUInt32LE(time, 4);
       buf[8] = a.verify;
       buf[9] = a.state;

@@ -1,6 +1,6 @@
 import { ProtocolError } from "../../../errors.js";
 import type { DateTimeParts } from "../../../domain/naiveTime.js";
-import { readFixedString } from "./attendanceRecords.js";
+import { readFixedString, writeFixedString } from "./attendanceRecords.js";
 import { decodeHexTime, encodeHexTime } from "./packedTime.js";
 
 /** An EF_ATTLOG realtime event: user id, verify, state and a 6-byte wall-clock time. */
@@ -47,7 +47,7 @@ export function decodeLiveAttendance(data: Buffer): LiveAttendance {
 
 export function encodeLiveAttendance(e: Omit<LiveAttendance, "raw">, length: 32 | 36 | 52 = 52): Buffer {
   const buf = Buffer.alloc(length);
-  Buffer.from(e.userId, "latin1").subarray(0, 24).copy(buf, 0);
+  writeFixedString(buf, 0, 24, e.userId);
   buf[24] = e.verify;
   buf[25] = e.state;
   encodeHexTime(e.time).copy(buf, 26);

@@ -42,5 +42,7 @@ export function decodeHexTime(bytes: Uint8Array): DateTimeParts {
 }
 
 export function encodeHexTime(p: DateTimeParts): Buffer {
+  if (p.year < 2000 || p.year > 2255)
+    throw new RangeError(`year ${p.year} does not fit a realtime event (2000-2255)`);
   return Buffer.from([p.year - 2000, p.month, p.day, p.hour, p.minute, p.second]);
 }

@@ -1,5 +1,5 @@
 import { ProtocolError } from "../../../errors.js";
-import { readFixedString } from "./attendanceRecords.js";
+import { numericUserId, readFixedString, writeFixedString } from "./attendanceRecords.js";
 
 /** User records: 72 bytes (string PIN, newer firmware) or 28 bytes (numeric PIN: leading zeros cannot exist). */
 export type UserRecordSize = 28 | 72;
@@ -66,13 +66,14 @@ export function encodeUserRecord(u: ZkUser, size: UserRecordSize): Buffer {
   buf.writeUInt16LE(u.uid, 0);
   buf[2] = u.privilege;
   if (size === 72) {
+    // Names are cut to the field, as devices do; ids never are.
     Buffer.from(u.name, "latin1").subarray(0, 24).copy(buf, 11);
     buf.writeUInt32LE(u.card >>> 0, 35);
-    Buffer.from(u.userId, "latin1").subarray(0, 24).copy(buf, 48);
+    writeFixedString(buf, 48, 24, u.userId);
   } else {
     Buffer.from(u.name, "latin1").subarray(0, 8).copy(buf, 8);
     buf.writeUInt32LE(u.card >>> 0, 16);
-    buf.writeUInt32LE(Number(u.userId) >>> 0, 24);
+    buf.writeUInt32LE(numericUserId(u.userId), 24);
   }
   return buf;
 }
