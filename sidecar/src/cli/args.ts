@@ -24,7 +24,6 @@ export function parseCommandArgs(argv: readonly string[]) {
         port: { type: "string" },
         commkey: { type: "string" },
         format: { type: "string" },
-        udp: { type: "boolean" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },

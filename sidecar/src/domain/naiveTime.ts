@@ -48,31 +48,29 @@ export function formatNaive(p: DateTimeParts): NaiveDateTime {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}` as NaiveDateTime;
 }
 
-export function parseNaive(text: string): NaiveDateTime | null {
-  const m = NAIVE_PATTERN.exec(text.trim());
+function matchParts(text: string): DateTimeParts | null {
+  const m = NAIVE_PATTERN.exec(text);
   if (!m) return null;
-  const parts: DateTimeParts = {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-  };
-  return isValidParts(parts) ? formatNaive(parts) : null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { year, month, day, hour, minute, second };
+}
+
+export function parseNaive(text: string): NaiveDateTime | null {
+  const parts = matchParts(text.trim());
+  return parts && isValidParts(parts) ? formatNaive(parts) : null;
 }
 
 export function naiveParts(value: NaiveDateTime): DateTimeParts {
-  const m = NAIVE_PATTERN.exec(value);
-  if (!m) throw new TypeError(`not a naive date-time: ${value}`);
-  return {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-  };
+  const parts = matchParts(value);
+  if (!parts) throw new TypeError(`not a naive date-time: ${value}`);
+  return parts;
 }
 
 /**
@@ -91,14 +89,19 @@ export function naiveToEpochMs(value: NaiveDateTime): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
 }
 
-export function epochMsToNaive(ms: number): NaiveDateTime {
+/** The UTC calendar fields of an epoch instant (read as a wall clock by the callers). */
+export function epochMsToParts(ms: number): DateTimeParts {
   const d = new Date(ms);
-  return formatNaive({
+  return {
     year: d.getUTCFullYear(),
     month: d.getUTCMonth() + 1,
     day: d.getUTCDate(),
     hour: d.getUTCHours(),
     minute: d.getUTCMinutes(),
     second: d.getUTCSeconds(),
-  });
+  };
+}
+
+export function epochMsToNaive(ms: number): NaiveDateTime {
+  return formatNaive(epochMsToParts(ms));
 }

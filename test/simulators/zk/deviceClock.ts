@@ -1,5 +1,5 @@
 import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
-import { partsFromUtcMs } from "./scenarioGenerators.js";
+import { epochMsToParts as partsFromUtcMs } from "../../../sidecar/src/domain/naiveTime.js";
 
 /**
  * The device's own wall clock: the host's local wall-clock time plus an offset. Devices keep naive local

@@ -1,4 +1,7 @@
-import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
+import {
+  type DateTimeParts,
+  epochMsToParts as partsFromUtcMs,
+} from "../../../sidecar/src/domain/naiveTime.js";
 import { encodePackedTime } from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
 import { createPrng } from "./prng.js";
 import type { Prng } from "./prng.js";
@@ -68,18 +71,6 @@ const LAST_NAMES = [
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-export function partsFromUtcMs(ms: number): DateTimeParts {
-  const d = new Date(ms);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  };
-}
 
 function parseDate(text: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
