@@ -12,6 +12,7 @@ export function parseCommandArgs(argv: readonly string[]) {
       strict: true,
       options: {
         device: { type: "string", multiple: true },
+        config: { type: "string" },
         since: { type: "string" },
         until: { type: "string" },
         out: { type: "string" },

@@ -1,5 +1,6 @@
 import { ConfigError, isSidecarError } from "../errors.js";
 import { createLogger, type LogLevel } from "../logging/logger.js";
+import { loadConfigFile } from "../config/loadConfig.js";
 import { parseCommandArgs } from "./args.js";
 import { planPull, runPull } from "./commands/pull.js";
 import { runDemo } from "./commands/demo.js";
@@ -33,8 +34,10 @@ export async function main(
       throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
     const logger = createLogger({ level });
     switch (command) {
-      case "pull":
-        return await runPull(planPull(args), logger, print);
+      case "pull": {
+        const config = args.values.config ? await loadConfigFile(args.values.config) : null;
+        return await runPull(planPull(args, process.cwd(), config), logger, print);
+      }
       case "simulate":
         return await runSimulate(rest, args, print);
       case "demo":

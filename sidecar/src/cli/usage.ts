@@ -4,6 +4,10 @@ Usage:
   biometric-sidecar pull --device zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME] [--device ...]
                          [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
                          [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]
+  biometric-sidecar pull --config sidecar.json [--out FILE] [...]
+      Standalone mode: the enabled devices (and spool directory) of a config file, validated once with every
+      problem listed: {"spoolDir": "spool", "devices": [{"name": "Main Gate", "driver": "zk",
+      "url": "zk://192.168.1.201:4370?commkey=123456", "timeZone": "Asia/Kolkata"}]}
       Reads every punch from the device(s), keeps them in the durable spool, then writes the file.
       DATE is YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" in the device's wall clock; both bounds are inclusive.
       With --employee-map (CSV: user_id,employee) the file has the columns ERPNext's Data Import expects

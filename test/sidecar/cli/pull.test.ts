@@ -119,6 +119,41 @@ describe("biometric-sidecar pull", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("pulls the enabled devices of a config file, named and zoned as configured (standalone mode)", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const config = path.join(dir, "sidecar.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        spoolDir: "spool",
+        devices: [
+          {
+            name: "Main Gate",
+            driver: "zk",
+            url: `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`,
+            timeZone: "Asia/Kolkata",
+          },
+          { name: "Old Gate", driver: "zk", url: "zk://127.0.0.1:1", enabled: false },
+        ],
+      }),
+    );
+    const out = path.join(dir, "p.csv");
+    expect(await run("pull", "--config", config, "--out", out)).toBe(0);
+    const rows = parseCsv(await readFile(out, "utf8"));
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["Main Gate", "Main Gate", "Main Gate"]);
+    expect(await readdir(path.join(dir, "spool"))).toContain("acks.log");
+  });
+
+  it("exits 2 listing every problem of a bad config file", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const errors: string[] = [];
+    vi.mocked(console.error).mockImplementation((m: string) => void errors.push(m));
+    const config = path.join(dir, "sidecar.json");
+    await writeFile(config, JSON.stringify({ devices: [{ name: "", driver: "zk", url: "zk://h:0" }] }));
+    expect(await run("pull", "--config", config, "--dry-run")).toBe(2);
+    expect(errors.join("\n")).toMatch(/spoolDir[\s\S]*devices\.0\.name[\s\S]*devices\.0\.url/);
+  });
+
   it("exits 2 listing every bad argument at once", async () => {
     const errors: string[] = [];
     vi.mocked(console.error).mockImplementation((m: string) => void errors.push(m));

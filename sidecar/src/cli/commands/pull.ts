@@ -10,6 +10,7 @@ import type { Logger } from "../../logging/logger.js";
 import { writeFileAtomic } from "../../output/atomicFile.js";
 import { loadEmployeeMap, type EmployeeMap } from "../../output/employeeMap.js";
 import { checkinImportCsv, punchesCsv, punchesJson, rejectsCsv } from "../../output/punchFiles.js";
+import type { SidecarConfig } from "../../config/schema.js";
 import { Spool } from "../../spool/spool.js";
 import { type ParsedArgs, intOption } from "../args.js";
 import { renderTable } from "../table.js";
@@ -27,12 +28,25 @@ export interface PullPlan {
   readonly timeoutMs: number;
 }
 
-/** Checks every pull option at once so the user sees all problems together. */
-export function planPull(args: ParsedArgs, cwd = process.cwd()): PullPlan {
+/**
+ * Checks every pull option at once so the user sees all problems together. Devices come from --device URLs
+ * and/or the enabled devices of a --config file (standalone mode), whose spool directory is then the default.
+ */
+export function planPull(
+  args: ParsedArgs,
+  cwd = process.cwd(),
+  config: SidecarConfig | null = null,
+): PullPlan {
   const { values } = args;
   const problems: string[] = [];
-  const devices: ZkDeviceAddress[] = [];
-  if (!values.device?.length) problems.push("--device zk://HOST:PORT is required");
+  const devices: ZkDeviceAddress[] = (config?.devices ?? [])
+    .filter((d) => d.enabled)
+    .map((d) => {
+      const address = parseZkUrl(d.url);
+      return { ...address, deviceId: address.deviceId ?? d.name, timeZone: d.timeZone ?? address.timeZone };
+    });
+  if (!values.device?.length && devices.length === 0)
+    problems.push("--device zk://HOST:PORT (or --config FILE with devices) is required");
   for (const url of values.device ?? []) {
     try {
       devices.push(parseZkUrl(url));
@@ -73,7 +87,9 @@ export function planPull(args: ParsedArgs, cwd = process.cwd()): PullPlan {
     dryRun: values["dry-run"] ?? false,
     employeeMapFile: values["employee-map"] ? path.resolve(cwd, values["employee-map"]) : null,
     siteTimeZone,
-    spoolDir: path.resolve(cwd, values.spool ?? ".biometric-sidecar/spool"),
+    spoolDir: values.spool
+      ? path.resolve(cwd, values.spool)
+      : (config?.spoolDir ?? path.resolve(cwd, ".biometric-sidecar/spool")),
     timeoutMs,
   };
 }
