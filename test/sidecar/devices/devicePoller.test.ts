@@ -16,9 +16,14 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function setup(options: { faults?: ConstructorParameters<typeof ZkSimulator>[0]["faults"] } = {}) {
+async function setup(
+  options: { faults?: ConstructorParameters<typeof ZkSimulator>[0]["faults"]; bulk?: number } = {},
+) {
   const sim = new ZkSimulator({
-    scenario: scenario().realisticWeeks({ employees: 5, weeks: 1, startDate: "2026-10-05", seed: 9 }).build(),
+    scenario: scenario()
+      .realisticWeeks({ employees: 5, weeks: 1, startDate: "2026-10-05", seed: 9 })
+      .bulk(options.bulk ?? 0, { startDate: "2026-09-01" })
+      .build(),
     faults: options.faults,
   });
   await sim.start();
@@ -26,6 +31,7 @@ async function setup(options: { faults?: ConstructorParameters<typeof ZkSimulato
   const state = await StateStore.open(await mkdtemp(path.join(tmpdir(), "bsync-poller-")));
   cleanup.push(() => state.close());
   const received: Punch[] = [];
+  const batchSizes: number[] = [];
   const sink: PunchSink & { failNext: boolean } = {
     failNext: false,
     append(punches) {
@@ -34,6 +40,7 @@ async function setup(options: { faults?: ConstructorParameters<typeof ZkSimulato
         return Promise.reject(new Error("disk full"));
       }
       received.push(...punches);
+      batchSizes.push(punches.length);
       return Promise.resolve();
     },
   };
@@ -53,7 +60,7 @@ async function setup(options: { faults?: ConstructorParameters<typeof ZkSimulato
       intervalMs: 20,
       backoff: { initialMs: 10, maxMs: 40, factor: 2 },
     });
-  return { sim, state, sink, received, makePoller };
+  return { sim, state, sink, received, batchSizes, makePoller };
 }
 
 describe("DevicePoller", () => {
@@ -68,6 +75,14 @@ describe("DevicePoller", () => {
     expect((await makePoller().pollOnce()).fresh).toBe(0);
     expect(new Set(received.map((p) => p.uid)).size).toBe(received.length);
     expect(received).toHaveLength(sim.punches.length);
+  });
+
+  it("streams a large log to the sink in batches of at most 1,000, in device order", async () => {
+    const { sim, received, batchSizes, makePoller } = await setup({ bulk: 2_500 });
+    await makePoller().pollOnce();
+    expect(batchSizes.every((n) => n <= 1000)).toBe(true);
+    expect(batchSizes.length).toBe(Math.ceil(sim.punches.length / 1000));
+    expect(received.map((p) => p.user_id)).toEqual(sim.punches.map((p) => p.userId));
   });
 
   it("does not move the cursor when the punches could not be made durable", async () => {
