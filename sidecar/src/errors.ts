@@ -22,6 +22,12 @@ export const ERROR_CODES = {
   RECORD_NO_USER_ID: false,
   RECORD_INVALID_TIME: false,
   RECORD_IMPLAUSIBLE_TIME: false,
+  SITE_AUTH_FAILED: false,
+  SITE_FORBIDDEN: false,
+  SITE_REJECTED: false,
+  SITE_UNAVAILABLE: true,
+  SITE_TIMEOUT: true,
+  SITE_BAD_RESPONSE: true,
   SPOOL_IO: true,
   SPOOL_CLOSED: false,
   SPOOL_LOCKED: false,
@@ -78,6 +84,9 @@ export class ProtocolError extends SidecarError {}
 export class RecordError extends SidecarError {}
 
 export class SpoolError extends SidecarError {}
+
+/** The site answered with an error, or could not be reached. */
+export class SiteError extends SidecarError {}
 
 export class AbortedError extends SidecarError {
   constructor(message = "operation aborted") {
