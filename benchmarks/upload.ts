@@ -1,0 +1,88 @@
+// npm run bench:upload — punches from the spool to the fake site: batched (≤ 1,000 per request, what the
+// uploader does) against one request per punch (what the existing tools do), in one run. Prints figures only.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { renderTable } from "../sidecar/src/cli/table.js";
+import type { NaiveDateTime } from "../sidecar/src/domain/naiveTime.js";
+import { makePunch } from "../sidecar/src/domain/punch.js";
+import { RejectLog } from "../sidecar/src/site/rejectLog.js";
+import { SiteClient } from "../sidecar/src/site/siteClient.js";
+import { PUSH_PUNCHES, Uploader } from "../sidecar/src/site/uploader.js";
+import { Spool } from "../sidecar/src/spool/spool.js";
+import { FakeSite } from "../test/fakes/fakeSite.js";
+
+const BATCHED = Number(process.env.BENCH_PUNCHES ?? 100_000);
+const ONE_BY_ONE = Number(process.env.BENCH_SINGLE ?? 5_000);
+
+const punches = (n: number, offset: number) =>
+  Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const ms = Date.UTC(2026, 0, 1) + i * 7_000;
+    const time = new Date(ms).toISOString().slice(0, 19).replace("T", " ") as NaiveDateTime;
+    return makePunch({
+      device: "Gate",
+      userId: String(1000 + (i % 500)),
+      time,
+      state: i % 2,
+      verify: 1,
+      raw: "",
+    });
+  });
+
+const site = new FakeSite();
+await site.start();
+const dir = await mkdtemp(path.join(tmpdir(), "bsync-bench-upload-"));
+const client = new SiteClient({ url: site.url, apiKey: site.apiKey, apiSecret: site.apiSecret });
+try {
+  const spool = await Spool.open(path.join(dir, "spool"));
+  for (let i = 0; i < BATCHED; i += 1000) await spool.append(punches(Math.min(1000, BATCHED - i), i));
+  const uploader = new Uploader({
+    source: spool,
+    client,
+    rejects: new RejectLog(path.join(dir, "rejected.jsonl")),
+    sidecar: "bench",
+  });
+  let start = performance.now();
+  const summary = await uploader.drainOnce();
+  const batchedSeconds = (performance.now() - start) / 1000;
+  await spool.close();
+
+  const singles = punches(ONE_BY_ONE, 10_000_000);
+  start = performance.now();
+  for (const p of singles)
+    await client.call(PUSH_PUNCHES, { sidecar: "bench", device: p.device, punches: [p] });
+  const singleSeconds = (performance.now() - start) / 1000;
+
+  const batchedRate = summary.created / batchedSeconds;
+  const singleRate = ONE_BY_ONE / singleSeconds;
+  console.log(`Upload benchmark against the fake site on loopback (node ${process.version})\n`);
+  console.log(
+    renderTable(
+      ["mode", "punches", "requests", "seconds", "punches/s"],
+      [
+        [
+          "batched (uploader, ≤ 1,000/request)",
+          summary.created,
+          summary.batches,
+          Number(batchedSeconds.toFixed(2)),
+          Math.round(batchedRate),
+        ],
+        [
+          "one request per punch",
+          ONE_BY_ONE,
+          ONE_BY_ONE,
+          Number(singleSeconds.toFixed(2)),
+          Math.round(singleRate),
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `\nbatched / one-by-one: ${(batchedRate / singleRate).toFixed(1)}x  (goal ≥ 20x); the fake site does no database work,`,
+  );
+  console.log("so this measures the sidecar and HTTP overhead per punch, not ERPNext.");
+} finally {
+  await site.stop();
+  await rm(dir, { recursive: true, force: true });
+}
