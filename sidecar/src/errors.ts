@@ -33,6 +33,37 @@ export const ERROR_CODES = {
   SPOOL_LOCKED: false,
   SPOOL_FORMAT: false,
   ABORTED: false,
+  // Issue 5: ADMS push, Hikvision ISAPI and eSSL SOAP drivers.
+  /** The device family cannot do this at all (e.g. read an ADMS terminal's clock). */
+  DEVICE_UNSUPPORTED: false,
+  /** A record whose shape is wrong (missing fields, bad numbers); kept raw, never dropped. */
+  RECORD_MALFORMED: false,
+  ADMS_UNKNOWN_DEVICE: false,
+  /** Wrong shared secret, or an address outside the allow-list. */
+  ADMS_FORBIDDEN: false,
+  ADMS_BODY_TOO_LARGE: false,
+  ADMS_BAD_REQUEST: false,
+  /** The spool did not take an upload; the terminal was answered non-OK and resends. */
+  ADMS_SINK_FAILED: true,
+  /** The terminal has not polled the server recently, so a command cannot reach it. */
+  ADMS_DEVICE_OFFLINE: true,
+  ADMS_COMMAND_TIMEOUT: true,
+  /** The terminal answered a command with a non-zero Return code. */
+  ADMS_COMMAND_REJECTED: false,
+  ADMS_SERVER_STOPPED: true,
+  HIK_BAD_RESPONSE: true,
+  /** The device refused the request itself (HTTP 400/403/404 with a ResponseStatus). */
+  HIK_REQUEST_REJECTED: false,
+  /** The device said MORE but returned no records. */
+  HIK_PAGING_STUCK: true,
+  /** serialNo jumped or went backwards: events were lost on the device (log wrapped or cleared). */
+  HIK_SERIAL_GAP: false,
+  ESSL_BAD_RESPONSE: true,
+  ESSL_SOAP_FAULT: true,
+  /** eTimeTrackLite/eBioServer answered with an error text (unknown serial number, bad parameters). */
+  ESSL_REJECTED: false,
+  /** No parameter-name/date-format combination was accepted by the server. */
+  ESSL_DIALECT_UNKNOWN: false,
 } as const satisfies Record<string, boolean>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

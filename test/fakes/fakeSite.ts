@@ -18,6 +18,16 @@ export interface FakeSiteFault {
   times: number;
 }
 
+export interface FakeCommand {
+  readonly name: string;
+  readonly command_type: string;
+  readonly device: string | null;
+  readonly payload: unknown;
+  status: "Queued" | "Claimed" | "Running" | "Done" | "Failed";
+  progress: { done: number; total: number; message: string }[];
+  result: Record<string, unknown> | null;
+}
+
 export interface StoredPunch {
   readonly punch: Punch;
   readonly sidecar: string;
@@ -27,6 +37,16 @@ export class FakeSite {
   readonly stored = new Map<string, StoredPunch>();
   readonly calls: { method: string; items: number; status: number }[] = [];
   private readonly faults: FakeSiteFault[] = [];
+  readonly commands = new Map<string, FakeCommand>();
+  readonly heartbeats: unknown[] = [];
+  devices: Record<string, unknown>[] = [];
+  /** Hand out claimed commands again on the next claim (a claim answered twice). */
+  reclaim = false;
+  /** frappe.publish_realtime(biometric_sync:command) for queued commands. */
+  onCommandQueued: ((command: string) => void) | null = null;
+  private nextCommand = 1;
+  readonly sidecarName = "Head Office";
+  readonly sidecarUser = "sidecar-head-office@bsync.local";
   private server: http.Server | null = null;
   url = "";
 
@@ -50,6 +70,26 @@ export class FakeSite {
 
   fail(fault: FakeSiteFault): void {
     this.faults.push(fault);
+  }
+
+  /** The user behind an Authorization header, as frappe.realtime.get_user_info answers it. */
+  userFor(authorization: string | undefined): string | null {
+    return authorization === `token ${this.apiKey}:${this.apiSecret}` ? this.sidecarUser : null;
+  }
+
+  queueCommand(command_type: string, device: string | null, payload: unknown = {}): string {
+    const name = `BCMD-${String(this.nextCommand++).padStart(5, "0")}`;
+    this.commands.set(name, {
+      name,
+      command_type,
+      device,
+      payload,
+      status: "Queued",
+      progress: [],
+      result: null,
+    });
+    this.onCommandQueued?.(name);
+    return name;
   }
 
   private send(res: http.ServerResponse, method: string, status: number, body: unknown, items = 0): void {
@@ -83,14 +123,13 @@ export class FakeSite {
         _server_messages: JSON.stringify([JSON.stringify({ message: "Invalid API key" })]),
       });
     }
+    const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+    const sidecarMethod = /^biometric_sync\.api\.sidecar\.(\w+)$/.exec(method)?.[1];
+    if (sidecarMethod) return this.sidecarEndpoint(res, method, sidecarMethod, parsed);
     if (method !== "biometric_sync.api.ingest.push_punches") {
       return this.send(res, method, 404, { exc_type: "DoesNotExistError" });
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-      sidecar: string;
-      device: string;
-      punches: Punch[];
-    };
+    const body = parsed as unknown as { sidecar: string; device: string; punches: Punch[] };
     if (!Array.isArray(body.punches) || body.punches.length > 1000) {
       return this.send(res, method, 417, { code: "BATCH_TOO_LARGE", exc_type: "ValidationError" });
     }
@@ -117,5 +156,73 @@ export class FakeSite {
       return { uid: punch.uid, status: "new" };
     });
     this.send(res, method, 200, { message: { results } }, body.punches.length);
+  }
+
+  private sidecarEndpoint(
+    res: http.ServerResponse,
+    method: string,
+    name: string,
+    body: Record<string, unknown>,
+  ): void {
+    const commandOf = (): FakeCommand | undefined => this.commands.get(String(body.command));
+    if (["heartbeat", "get_config", "claim_commands"].includes(name) && body.sidecar !== this.sidecarName) {
+      return this.send(res, method, 403, { code: "NOT_YOUR_SIDECAR", exc_type: "PermissionError" });
+    }
+    switch (name) {
+      case "heartbeat":
+        this.heartbeats.push(body.status);
+        return this.send(res, method, 200, {
+          message: { server_time: new Date().toISOString(), queued_commands: 0 },
+        });
+      case "get_config":
+        return this.send(res, method, 200, {
+          message: {
+            sidecar: this.sidecarName,
+            site_time_zone: "Asia/Kolkata",
+            direction_rules: { in: [0, 4], out: [1, 5] },
+            devices: this.devices,
+          },
+        });
+      case "claim_commands": {
+        const claimable = [...this.commands.values()].filter(
+          (c) => c.status === "Queued" || (this.reclaim && c.status === "Claimed"),
+        );
+        for (const c of claimable) c.status = "Claimed";
+        const commands = claimable.map(({ name: n, command_type, device, payload }) => ({
+          name: n,
+          command_type,
+          device,
+          payload,
+          sync_log: null,
+          attempts: 1,
+        }));
+        return this.send(res, method, 200, { message: { commands } });
+      }
+      case "report_progress": {
+        const command = commandOf();
+        if (!command)
+          return this.send(res, method, 404, { code: "UNKNOWN_COMMAND", exc_type: "DoesNotExistError" });
+        command.status = "Running";
+        command.progress.push({
+          done: Number(body.done),
+          total: Number(body.total),
+          message: String(body.message),
+        });
+        return this.send(res, method, 200, { message: { status: "Running" } });
+      }
+      case "complete_command": {
+        const command = commandOf();
+        if (!command)
+          return this.send(res, method, 404, { code: "UNKNOWN_COMMAND", exc_type: "DoesNotExistError" });
+        if (command.status === "Done" || command.status === "Failed") {
+          return this.send(res, method, 409, { code: "COMMAND_FINISHED", exc_type: "ValidationError" });
+        }
+        command.status = body.status === "Done" ? "Done" : "Failed";
+        command.result = (body.result ?? {}) as Record<string, unknown>;
+        return this.send(res, method, 200, { message: { status: command.status } });
+      }
+      default:
+        return this.send(res, method, 404, { exc_type: "DoesNotExistError" });
+    }
   }
 }

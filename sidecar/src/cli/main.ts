@@ -4,6 +4,7 @@ import { loadConfigFile } from "../config/loadConfig.js";
 import { parseCommandArgs } from "./args.js";
 import { planPull, runPull } from "./commands/pull.js";
 import { runDemo } from "./commands/demo.js";
+import { runService } from "./commands/run.js";
 import { runSimulate } from "./commands/simulate.js";
 import { USAGE } from "./usage.js";
 
@@ -38,12 +39,18 @@ export async function main(
         const config = args.values.config ? await loadConfigFile(args.values.config) : null;
         return await runPull(planPull(args, process.cwd(), config), logger, print);
       }
+      case "run":
+        return await runService(
+          args,
+          createLogger({ level: (args.values["log-level"] ?? "info") as LogLevel }),
+          version,
+        );
       case "simulate":
         return await runSimulate(rest, args, print);
       case "demo":
         return await runDemo(args, logger, print);
       default:
-        throw new ConfigError([`unknown command "${command}" (pull, simulate, demo)`]);
+        throw new ConfigError([`unknown command "${command}" (run, pull, simulate, demo)`]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,6 +1,10 @@
 export const USAGE = `biometric-sidecar — brings attendance punches from biometric terminals to ERPNext
 
 Usage:
+  biometric-sidecar run --config sidecar.json
+      The service: devices from the site, punches through the spool to the site in batches, commands from the
+      site (socket.io nudges, claimed over REST), heartbeat. The config's "site" block names the site URL, site
+      name, sidecar name and API key; the secret comes from apiSecretEnv or apiSecretFile.
   biometric-sidecar pull --device zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME] [--device ...]
                          [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
                          [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]

@@ -33,9 +33,36 @@ export const deviceSchema = z
     }
   });
 
+/** The site this sidecar serves (service mode); its devices then come from the site, not from this file. */
+export const siteSchema = z
+  .object({
+    url: z.string().url("must be the site's web address, e.g. https://erp.example.com"),
+    siteName: z.string().min(1),
+    /** Frappe's socket.io server; default: the site URL (production, behind nginx). Development: http://127.0.0.1:9000. */
+    socketUrl: z.string().url().optional(),
+    sidecar: z.string().min(1, "the Biometric Sidecar name this sidecar runs as"),
+    apiKey: z.string().min(1),
+    /** The secret itself, or (better) the name of the environment variable or file that holds it. */
+    apiSecret: z.string().min(1).optional(),
+    apiSecretEnv: z.string().min(1).optional(),
+    apiSecretFile: z.string().min(1).optional(),
+    claimIntervalSeconds: z.number().int().min(5).max(3600).default(30),
+    heartbeatIntervalSeconds: z.number().int().min(5).max(3600).default(60),
+    configRefreshSeconds: z.number().int().min(30).max(86_400).default(300),
+  })
+  .strict()
+  .superRefine((site, ctx) => {
+    const sources = [site.apiSecret, site.apiSecretEnv, site.apiSecretFile].filter(
+      (v) => v !== undefined,
+    ).length;
+    if (sources !== 1)
+      ctx.addIssue({ code: "custom", message: "give exactly one of apiSecret, apiSecretEnv, apiSecretFile" });
+  });
+
 export const configSchema = z
   .object({
     spoolDir: z.string().min(1),
+    site: siteSchema.optional(),
     logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     directionRules: directionRulesSchema.default(() => ({
       in: [...DEFAULT_DIRECTION_RULES.in],
@@ -59,3 +86,4 @@ export const configSchema = z
 
 export type SidecarConfig = z.infer<typeof configSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type SiteSettings = z.infer<typeof siteSchema>;

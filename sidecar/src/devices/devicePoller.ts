@@ -1,4 +1,5 @@
 import { toSidecarError, type SidecarError } from "../errors.js";
+import type { NaiveDateTime } from "../domain/naiveTime.js";
 import type { Punch } from "../domain/punch.js";
 import type { DeviceDriver, ReadProgress, RecordReject } from "../drivers/driver.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
@@ -34,6 +35,8 @@ export interface PollResult {
   readonly rejects: readonly RecordReject[];
   readonly outcome: CursorOutcome;
   readonly deviceRecordCount: number;
+  /** Device wall-clock time up to which every punch has been read (the device's clock at the read). */
+  readonly readThrough: NaiveDateTime | null;
   readonly durationMs: number;
 }
 
@@ -68,12 +71,15 @@ export class DevicePoller {
     return this.failures;
   }
 
-  async pollOnce(signal?: AbortSignal): Promise<PollResult> {
+  async pollOnce(
+    signal?: AbortSignal,
+    onProgress: ((progress: ReadProgress) => void) | undefined = this.options.onProgress,
+  ): Promise<PollResult> {
     const { driver, deviceKey, locks, sink, cursors } = this.options;
     const started = Date.now();
     return locks.withDevice(deviceKey, async () => {
       try {
-        const result = await driver.readPunches({ signal, onProgress: this.options.onProgress });
+        const result = await driver.readPunches({ signal, onProgress });
         const key = `cursor:${deviceKey}`;
         const stored = cursors.get(key);
         const cursor = isPullCursor(stored) ? stored : EMPTY_CURSOR;
@@ -109,6 +115,7 @@ export class DevicePoller {
           rejects: result.rejects,
           outcome: plan.outcome,
           deviceRecordCount: result.deviceRecordCount,
+          readThrough: result.deviceClock,
           durationMs: Date.now() - started,
         };
       } finally {

@@ -56,6 +56,8 @@ export interface ReadResult {
   readonly deviceRecordCount: number;
   /** Valid punches in the window. */
   readonly punchCount: number;
+  /** The device's clock when it was read: every punch up to this wall-clock time is in this read. */
+  readonly deviceClock: NaiveDateTime | null;
   readonly rejects: RecordReject[];
   /** Every punch in the window, in device order; can be iterated more than once. */
   punches(): Iterable<Punch>;

@@ -266,6 +266,7 @@ export class ZkDriver implements DeviceDriver {
     const rules = this.rules;
     return {
       deviceRecordCount: sizes.records,
+      deviceClock: clock,
       punchCount,
       rejects,
       punches: function* () {

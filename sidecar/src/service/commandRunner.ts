@@ -1,0 +1,253 @@
+import { type NaiveDateTime, naiveToEpochMs, parseNaiveBound } from "../domain/naiveTime.js";
+import { systemTimeZone, utcMsToWall } from "../domain/timeZone.js";
+import type { Punch } from "../domain/punch.js";
+import type { PunchSink } from "../devices/devicePoller.js";
+import type { ReadProgress } from "../drivers/driver.js";
+import { ConfigError, SidecarError, toSidecarError } from "../errors.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import type { CommandResult, SiteApi, SiteCommand } from "../site/siteApi.js";
+import type { DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
+
+export interface CommandRunnerOptions {
+  readonly api: SiteApi;
+  readonly supervisor: DeviceSupervisor;
+  readonly sink: PunchSink;
+  /** Re-reads the device list from the site (reload_config). */
+  readonly reloadConfig: () => Promise<void>;
+  /** Called when punches were added to the spool, so the uploader runs now. */
+  readonly onSpooled?: () => void;
+  readonly logger?: Logger;
+  /** Minimum gap between progress reports of one command. */
+  readonly progressEveryMs?: number;
+  readonly now?: () => number;
+}
+
+const APPEND_BATCH = 1000;
+
+/**
+ * Claims queued commands over REST and runs them: the site's outbox is the source of truth, realtime events
+ * only say "look now". Each command gets progress reports while it runs and exactly one completion, Done or
+ * Failed with a coded reason. A command seen twice (a duplicate nudge racing a claim) runs once.
+ */
+export class CommandRunner {
+  private readonly log: Logger;
+  private readonly seen = new Set<string>();
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly options: CommandRunnerOptions) {
+    this.log = (options.logger ?? silentLogger).child({ module: "commands" });
+  }
+
+  /** Claims and runs whatever is queued; overlapping calls coalesce into one more round. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.claimAndRunOnce();
+      } while (this.again);
+    })().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async claimAndRunOnce(): Promise<void> {
+    let commands: SiteCommand[];
+    try {
+      commands = await this.options.api.claimCommands();
+    } catch (error) {
+      this.log.warn(
+        { code: toSidecarError(error).code, err: (error as Error).message },
+        "could not claim commands; will retry",
+      );
+      return;
+    }
+    for (const command of commands) {
+      if (this.seen.has(command.name)) continue;
+      this.seen.add(command.name);
+      await this.run(command);
+    }
+  }
+
+  private async run(command: SiteCommand): Promise<void> {
+    const log = this.log.child({ command: command.name, type: command.command_type, device: command.device });
+    let status: "Done" | "Failed" = "Done";
+    let result: CommandResult;
+    try {
+      result = await this.execute(command);
+    } catch (error) {
+      const coded = toSidecarError(error);
+      status = "Failed";
+      result = { error: `${coded.code}: ${coded.message}`, code: coded.code };
+      log.warn({ code: coded.code, err: coded.message }, "command failed");
+    }
+    try {
+      await this.options.api.completeCommand(command.name, status, result);
+    } catch (error) {
+      // The site expires unanswered commands; the punches are in the spool either way.
+      log.error({ err: (error as Error).message }, "could not report the command's result");
+    }
+  }
+
+  private async execute(command: SiteCommand): Promise<CommandResult> {
+    switch (command.command_type) {
+      case "reload_config":
+        await this.options.reloadConfig();
+        return { devices: this.options.supervisor.all().length };
+      case "pull":
+        return this.pull(command, this.device(command));
+      case "pull_range":
+        return this.pullRange(command, this.device(command));
+      case "test_connection":
+        return this.testConnection(this.device(command));
+      case "sync_time":
+        return this.syncTime(this.device(command));
+      default:
+        throw new SidecarError(
+          "DEVICE_COMMAND_FAILED",
+          `this sidecar does not know the command type "${command.command_type}"`,
+        );
+    }
+  }
+
+  private device(command: SiteCommand): DeviceRuntime {
+    const runtime = command.device ? this.options.supervisor.get(command.device) : undefined;
+    if (!runtime) {
+      throw new ConfigError([
+        `device "${command.device ?? ""}" is not enabled on this sidecar (or its driver is not supported here)`,
+      ]);
+    }
+    return runtime;
+  }
+
+  private progressReporter(command: SiteCommand): (p: ReadProgress) => void {
+    let last = 0;
+    const every = this.options.progressEveryMs ?? 500;
+    return (p) => {
+      const now = Date.now();
+      if (now - last < every && p.bytesRead < p.bytesTotal) return;
+      last = now;
+      void this.options.api
+        .reportProgress(
+          command.name,
+          p.bytesRead,
+          p.bytesTotal,
+          `read ${Math.round((100 * p.bytesRead) / Math.max(1, p.bytesTotal))}%`,
+        )
+        .catch(() => undefined);
+    };
+  }
+
+  private async pull(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
+    const poller = runtime.poller;
+    try {
+      const result = await poller.pollOnce(undefined, this.progressReporter(command));
+      runtime.lastPoll = result;
+      runtime.lastError = null;
+      this.afterRead(runtime, result.readThrough);
+      if (result.fresh) this.options.onSpooled?.();
+      return {
+        read: result.fresh,
+        on_device: result.deviceRecordCount,
+        rejected: result.rejects.length,
+        ...(result.readThrough && { read_through: result.readThrough }),
+        ...this.health(runtime),
+      };
+    } catch (error) {
+      runtime.lastError = toSidecarError(error).code;
+      throw error;
+    }
+  }
+
+  private async pullRange(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
+    const payload = (command.payload ?? {}) as { from?: unknown; to?: unknown };
+    const since = typeof payload.from === "string" ? parseNaiveBound(payload.from) : null;
+    const untilRaw = typeof payload.to === "string" ? payload.to.trim() : null;
+    const until = untilRaw
+      ? parseNaiveBound(/^\d{4}-\d{2}-\d{2}$/.test(untilRaw) ? `${untilRaw} 23:59:59` : untilRaw)
+      : null;
+    if ((payload.from && !since) || (untilRaw && !until))
+      throw new ConfigError([`pull_range dates must be YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS"`]);
+    const appended = await this.options.supervisor.withDevice(runtime.config.name, async () => {
+      try {
+        const result = await runtime.driver.readPunches({
+          window: { ...(since && { since }), ...(until && { until }) },
+          onProgress: this.progressReporter(command),
+        });
+        // Everything in the range goes to the spool, cursor or not: the site answers "duplicate" for what it has.
+        let batch: Punch[] = [];
+        let count = 0;
+        for (const punch of result.punches()) {
+          batch.push(punch);
+          if (batch.length === APPEND_BATCH) {
+            await this.options.sink.append(batch);
+            count += batch.length;
+            batch = [];
+          }
+        }
+        if (batch.length) await this.options.sink.append(batch);
+        return count + batch.length;
+      } finally {
+        await runtime.driver.disconnect();
+      }
+    });
+    if (appended) this.options.onSpooled?.();
+    return { read: appended, ...(since && { from: since }), ...(until && { to: until }) };
+  }
+
+  private async testConnection(runtime: DeviceRuntime): Promise<CommandResult> {
+    const info = await this.options.supervisor.withDevice(runtime.config.name, async () => {
+      try {
+        return await runtime.driver.test();
+      } finally {
+        await runtime.driver.disconnect();
+      }
+    });
+    if (info.punchCount !== null && info.punchCapacity)
+      runtime.memoryUsedPercent = Math.round((1000 * info.punchCount) / info.punchCapacity) / 10;
+    this.afterRead(runtime, info.clock);
+    return {
+      serial_number: info.serialNumber,
+      firmware: info.firmware,
+      platform: info.platform,
+      device_name: info.deviceName,
+      users: info.userCount,
+      punches: info.punchCount,
+      capacity: info.punchCapacity,
+      device_clock: info.clock,
+      ...this.health(runtime),
+    };
+  }
+
+  private async syncTime(runtime: DeviceRuntime): Promise<CommandResult> {
+    const zone = runtime.config.time_zone ?? systemTimeZone();
+    const now = utcMsToWall(this.options.now?.() ?? Date.now(), zone);
+    await this.options.supervisor.withDevice(runtime.config.name, async () => {
+      try {
+        await runtime.driver.setTime(now);
+      } finally {
+        await runtime.driver.disconnect();
+      }
+    });
+    runtime.clockDriftSeconds = 0;
+    return { set_to: now, time_zone: zone, clock_drift_seconds: 0 };
+  }
+
+  /** Clock drift: the device's wall clock against the host's clock in the device's zone. */
+  private afterRead(runtime: DeviceRuntime, deviceClock: NaiveDateTime | null): void {
+    if (!deviceClock) return;
+    const zone = runtime.config.time_zone ?? systemTimeZone();
+    const hostWall = utcMsToWall(this.options.now?.() ?? Date.now(), zone);
+    runtime.clockDriftSeconds = Math.round((naiveToEpochMs(deviceClock) - naiveToEpochMs(hostWall)) / 1000);
+  }
+
+  private health(runtime: DeviceRuntime): CommandResult {
+    return {
+      ...(runtime.clockDriftSeconds !== null && { clock_drift_seconds: runtime.clockDriftSeconds }),
+      ...(runtime.memoryUsedPercent !== null && { memory_used_percent: runtime.memoryUsedPercent }),
+    };
+  }
+}

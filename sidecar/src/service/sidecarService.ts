@@ -1,0 +1,192 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { SidecarConfig, SiteSettings } from "../config/schema.js";
+import { ConfigError, toSidecarError, type SidecarError } from "../errors.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import { CommandChannel } from "../site/commandChannel.js";
+import { RejectLog } from "../site/rejectLog.js";
+import { SiteApi } from "../site/siteApi.js";
+import { SiteClient } from "../site/siteClient.js";
+import { Uploader } from "../site/uploader.js";
+import { Spool } from "../spool/spool.js";
+import { StateStore } from "../spool/stateStore.js";
+import { sleep } from "../util/abort.js";
+import { CommandRunner } from "./commandRunner.js";
+import { DeviceSupervisor } from "./deviceSupervisor.js";
+
+export async function resolveApiSecret(
+  site: SiteSettings,
+  env: NodeJS.ProcessEnv = process.env,
+  baseDir = process.cwd(),
+): Promise<string> {
+  if (site.apiSecret) return site.apiSecret;
+  if (site.apiSecretEnv) {
+    const value = env[site.apiSecretEnv];
+    if (!value)
+      throw new ConfigError([`site.apiSecretEnv: environment variable ${site.apiSecretEnv} is not set`]);
+    return value;
+  }
+  const file = path.resolve(baseDir, site.apiSecretFile!);
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    throw new ConfigError([`site.apiSecretFile: cannot read ${file}: ${(error as Error).message}`]);
+  }
+}
+
+/** A waitable flag: `wait` resolves at the next `wake`. */
+class Wakeup {
+  private waiters: (() => void)[] = [];
+  wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * The long-running sidecar: devices from the site, punches through the spool to the site, commands from the
+ * site's outbox (nudged over socket.io, claimed over REST on every reconnect and on a timer), a heartbeat.
+ * Start order: state → site config → uploader → commands; stop in reverse, each step guarded.
+ */
+export class SidecarService {
+  private readonly log: Logger;
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<unknown>[] = [];
+  private spool: Spool | null = null;
+  private state: StateStore | null = null;
+  private channel: CommandChannel | null = null;
+  private supervisor: DeviceSupervisor | null = null;
+  private runner: CommandRunner | null = null;
+  private api: SiteApi | null = null;
+  private readonly uploadWake = new Wakeup();
+  uploadError: SidecarError | null = null;
+
+  constructor(
+    private readonly config: SidecarConfig & { site: SiteSettings },
+    private readonly apiSecret: string,
+    private readonly version: string,
+    logger: Logger = silentLogger,
+  ) {
+    this.log = logger;
+  }
+
+  get spoolDepth(): number {
+    return this.spool?.depth() ?? 0;
+  }
+
+  get devices(): DeviceSupervisor {
+    if (!this.supervisor) throw new Error("not started");
+    return this.supervisor;
+  }
+
+  async start(): Promise<void> {
+    const { site } = this.config;
+    this.spool = await Spool.open(path.join(this.config.spoolDir, "spool"), { logger: this.log });
+    this.state = await StateStore.open(this.config.spoolDir, { logger: this.log });
+    const client = new SiteClient({ url: site.url, apiKey: site.apiKey, apiSecret: this.apiSecret });
+    const api = new SiteApi(client, site.sidecar);
+    this.api = api;
+    const spool = this.spool;
+    this.supervisor = new DeviceSupervisor({ sink: spool, cursors: this.state, logger: this.log });
+    await this.reloadConfig(true);
+
+    const uploader = new Uploader({
+      source: spool,
+      client,
+      rejects: new RejectLog(path.join(this.config.spoolDir, "rejected.jsonl")),
+      sidecar: site.sidecar,
+      logger: this.log,
+    });
+    const signal = this.abort.signal;
+    this.loops.push(
+      uploader.run(signal, { idleMs: 10_000, wake: () => this.uploadWake.wait() }).then((error) => {
+        // Only a non-retryable failure (a refused key) ends the loop; the heartbeat keeps reporting it.
+        this.uploadError = error;
+      }),
+    );
+    this.runner = new CommandRunner({
+      api,
+      supervisor: this.supervisor,
+      sink: spool,
+      reloadConfig: () => this.reloadConfig(false),
+      onSpooled: () => this.uploadWake.wake(),
+      logger: this.log,
+    });
+    const runner = this.runner;
+    this.channel = new CommandChannel({
+      socketUrl: site.socketUrl ?? site.url,
+      siteUrl: site.url,
+      siteName: site.siteName,
+      apiKey: site.apiKey,
+      apiSecret: this.apiSecret,
+      logger: this.log,
+    });
+    this.channel.start(() => void runner.kick());
+    this.loops.push(this.every(site.claimIntervalSeconds, () => runner.kick()));
+    this.loops.push(this.every(site.heartbeatIntervalSeconds, () => this.heartbeat(), true));
+    this.loops.push(this.every(site.configRefreshSeconds, () => this.reloadConfig(false)));
+    void runner.kick();
+    this.log.info({ sidecar: site.sidecar, devices: this.supervisor.all().length }, "sidecar started");
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.uploadWake.wake();
+    this.channel?.stop();
+    await Promise.allSettled(this.loops);
+    await this.supervisor?.stop().catch(() => undefined);
+    await this.spool?.close().catch(() => undefined);
+    await this.state?.close().catch(() => undefined);
+    this.log.info({}, "sidecar stopped");
+  }
+
+  /** Re-reads this sidecar's devices from the site; at start it waits (with backoff) until the site answers. */
+  private async reloadConfig(waitForSite: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const config = await this.api!.getConfig(this.abort.signal);
+        this.supervisor!.reconcile(config.devices, config.direction_rules ?? undefined);
+        return;
+      } catch (error) {
+        const coded = toSidecarError(error, "SITE_UNAVAILABLE");
+        if (!waitForSite || !coded.retryable || this.abort.signal.aborted) throw coded;
+        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6));
+        this.log.warn({ code: coded.code, retryInMs: delay, err: coded.message }, "site not reachable yet");
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.api!.heartbeat({
+      version: this.version,
+      spool_depth: this.spoolDepth,
+      devices: this.supervisor!.all().map((d) => ({
+        device: d.config.name,
+        online: d.lastError === null && d.lastPoll !== null,
+        ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
+        ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
+      })),
+    });
+  }
+
+  private async every(seconds: number, work: () => Promise<unknown>, immediately = false): Promise<void> {
+    const signal = this.abort.signal;
+    if (immediately)
+      await work().catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, "periodic task failed"),
+      );
+    while (!signal.aborted) {
+      try {
+        await sleep(seconds * 1000, signal);
+      } catch {
+        return;
+      }
+      await work().catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, "periodic task failed"),
+      );
+    }
+  }
+}

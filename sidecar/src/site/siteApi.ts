@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { SiteError } from "../errors.js";
+import type { SiteClient } from "./siteClient.js";
+
+const METHOD = "biometric_sync.api.sidecar";
+
+/** A device as the site hands it to its sidecar (get_config), secrets included. */
+export const siteDeviceSchema = z.object({
+  name: z.string().min(1),
+  enabled: z.boolean(),
+  driver: z.string(),
+  host: z.string().nullish(),
+  port: z.number().int().nullish(),
+  url: z.string().nullish(),
+  serial_number: z.string().nullish(),
+  username: z.string().nullish(),
+  comm_key: z.string().nullish(),
+  password: z.string().nullish(),
+  time_zone: z.string().nullish(),
+  pull_interval_minutes: z.number().nullish(),
+  allow_clear_log: z.boolean().nullish(),
+});
+export type SiteDevice = z.infer<typeof siteDeviceSchema>;
+
+const configSchema = z.object({
+  sidecar: z.string(),
+  site_time_zone: z.string().nullish(),
+  direction_rules: z.object({ in: z.array(z.number().int()), out: z.array(z.number().int()) }).nullish(),
+  adms_listen_address: z.string().nullish(),
+  devices: z.array(siteDeviceSchema),
+});
+export type SiteConfig = z.infer<typeof configSchema>;
+
+export const commandTypes = ["pull", "pull_range", "test_connection", "sync_time", "reload_config"] as const;
+
+const commandSchema = z.object({
+  name: z.string(),
+  command_type: z.string(),
+  device: z.string().nullish(),
+  payload: z.unknown().optional(),
+  sync_log: z.string().nullish(),
+  attempts: z.number().nullish(),
+});
+export type SiteCommand = z.infer<typeof commandSchema>;
+
+const claimSchema = z.object({ commands: z.array(commandSchema) });
+
+export interface DeviceHealth {
+  readonly device: string;
+  readonly online: boolean;
+  readonly clock_drift_seconds?: number;
+  readonly memory_used_percent?: number;
+  readonly read_through?: string;
+}
+
+export interface CommandResult {
+  readonly read?: number;
+  readonly error?: string;
+  readonly code?: string;
+  readonly read_through?: string;
+  readonly clock_drift_seconds?: number;
+  readonly memory_used_percent?: number;
+  readonly [key: string]: unknown;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, method: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new SiteError(
+      "SITE_BAD_RESPONSE",
+      `${method}: unexpected answer (${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`,
+    );
+  }
+  return result.data;
+}
+
+/** The sidecar endpoints of biometric_sync.api.sidecar (design.md "Sidecar endpoints"), answers validated. */
+export class SiteApi {
+  constructor(
+    private readonly client: SiteClient,
+    readonly sidecar: string,
+  ) {}
+
+  async getConfig(signal?: AbortSignal): Promise<SiteConfig> {
+    return parse(
+      configSchema,
+      await this.client.call(`${METHOD}.get_config`, { sidecar: this.sidecar }, signal),
+      "get_config",
+    );
+  }
+
+  async heartbeat(
+    status: { version: string; spool_depth: number; devices: DeviceHealth[] },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.client.call(`${METHOD}.heartbeat`, { sidecar: this.sidecar, status }, signal);
+  }
+
+  async claimCommands(signal?: AbortSignal): Promise<SiteCommand[]> {
+    return parse(
+      claimSchema,
+      await this.client.call(`${METHOD}.claim_commands`, { sidecar: this.sidecar }, signal),
+      "claim_commands",
+    ).commands;
+  }
+
+  async reportProgress(
+    command: string,
+    done: number,
+    total: number,
+    message: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.client.call(`${METHOD}.report_progress`, { command, done, total, message }, signal);
+  }
+
+  async completeCommand(
+    command: string,
+    status: "Done" | "Failed",
+    result: CommandResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.client.call(`${METHOD}.complete_command`, { command, status, result }, signal);
+  }
+}

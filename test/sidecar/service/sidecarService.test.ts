@@ -1,0 +1,147 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../sidecar/src/config/loadConfig.js";
+import { SidecarService } from "../../../sidecar/src/service/sidecarService.js";
+import { COMMAND_EVENT } from "../../../sidecar/src/site/commandChannel.js";
+import { FakeRealtime } from "../../fakes/fakeRealtime.js";
+import { FakeSite } from "../../fakes/fakeSite.js";
+import { scenario } from "../../simulators/zk/scenario.js";
+import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function world(options: { claimIntervalSeconds?: number } = {}) {
+  const site = new FakeSite();
+  await site.start();
+  cleanup.push(() => site.stop());
+  const realtime = new FakeRealtime("bsync.localhost", (auth) => Promise.resolve(site.userFor(auth)));
+  await realtime.start();
+  cleanup.push(() => realtime.stop());
+  site.onCommandQueued = (command) => realtime.publish(COMMAND_EVENT, { command }, site.sidecarUser);
+  const sims = await Promise.all(
+    [7, 8].map(async (seed) => {
+      const sim = new ZkSimulator({
+        scenario: scenario()
+          .realisticWeeks({ employees: 6, weeks: 1, startDate: "2026-10-05", seed })
+          .build(),
+        commKey: seed === 8 ? 4242 : undefined,
+      });
+      await sim.start();
+      cleanup.push(() => sim.stop());
+      return sim;
+    }),
+  );
+  const device = (name: string, sim: ZkSimulator, commKey?: number) => ({
+    name,
+    enabled: true,
+    driver: "zk",
+    host: "127.0.0.1",
+    port: sim.address.tcpPort,
+    comm_key: commKey ? String(commKey) : null,
+    time_zone: "Asia/Kolkata",
+    pull_interval_minutes: 5,
+  });
+  site.devices = [device("Main Gate", sims[0]!)];
+  const dir = await mkdtemp(path.join(tmpdir(), "bsync-service-"));
+  const config = parseConfig({
+    spoolDir: dir,
+    site: {
+      url: "http://127.0.0.1:8000".replace("8000", new URL(site.url).port),
+      siteName: "bsync.localhost",
+      socketUrl: realtime.url,
+      sidecar: site.sidecarName,
+      apiKey: site.apiKey,
+      apiSecret: site.apiSecret,
+      claimIntervalSeconds: options.claimIntervalSeconds ?? 30,
+      heartbeatIntervalSeconds: 5,
+    },
+  });
+  const service = new SidecarService({ ...config, site: config.site! }, site.apiSecret, "0.1.0-test");
+  cleanup.push(() => service.stop());
+  return {
+    site,
+    realtime,
+    sims,
+    service,
+    device,
+    addDevice: (name: string, sim: ZkSimulator, key?: number) => site.devices.push(device(name, sim, key)),
+  };
+}
+
+const done = (site: FakeSite, name: string) =>
+  site.commands.get(name)?.status === "Done" || site.commands.get(name)?.status === "Failed";
+
+describe("SidecarService against a fake site", () => {
+  it("runs a scheduled pull nudged over socket.io: progress, result, and every punch on the site once", async () => {
+    const { site, sims, service } = await world();
+    await service.start();
+    await expect.poll(() => site.heartbeats.length).toBeGreaterThan(0);
+    const name = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, name), { timeout: 10_000 }).toBe(true);
+    const command = site.commands.get(name)!;
+    expect(command.status).toBe("Done");
+    expect(command.result).toMatchObject({
+      read: sims[0]!.punches.length,
+      on_device: sims[0]!.punches.length,
+    });
+    expect(command.result?.read_through).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(command.progress.at(-1)).toMatchObject({ message: "read 100%" });
+    await expect.poll(() => site.stored.size, { timeout: 10_000 }).toBe(sims[0]!.punches.length);
+    await expect.poll(() => service.spoolDepth).toBe(0);
+    // The next pull brings nothing new: the cursor moved.
+    const again = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, again), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(again)?.result).toMatchObject({ read: 0 });
+  });
+
+  it("picks up a device added on the site without a restart (reload_config), with its comm key", async () => {
+    const { site, sims, service, addDevice } = await world();
+    await service.start();
+    addDevice("Head Office", sims[1]!, 4242);
+    const reload = site.queueCommand("reload_config", null);
+    await expect.poll(() => done(site, reload), { timeout: 10_000 }).toBe(true);
+    expect(service.devices.get("Head Office")).toBeDefined();
+    const test = site.queueCommand("test_connection", "Head Office");
+    await expect.poll(() => done(site, test), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(test)).toMatchObject({
+      status: "Done",
+      result: expect.objectContaining({
+        serial_number: sims[1]!.scenario.identity.serialNumber,
+        punches: sims[1]!.punches.length,
+      }),
+    });
+  });
+
+  it("reports a failing command with a coded reason, and runs a command claimed twice only once", async () => {
+    const { site, service } = await world();
+    site.reclaim = true;
+    await service.start();
+    const missing = site.queueCommand("pull", "No Such Device");
+    const unknown = site.queueCommand("format_disk", "Main Gate");
+    await expect.poll(() => done(site, missing) && done(site, unknown), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(missing)?.result).toMatchObject({ code: "CONFIG_INVALID" });
+    expect(site.commands.get(unknown)?.result).toMatchObject({ code: "DEVICE_COMMAND_FAILED" });
+    const completions = site.calls.filter((c) => c.method.endsWith("complete_command"));
+    expect(completions.every((c) => c.status === 200)).toBe(true);
+    expect(completions).toHaveLength(2);
+  });
+
+  it("still runs commands when the socket is down: it claims on a timer", async () => {
+    const { site, realtime, service } = await world({ claimIntervalSeconds: 5 });
+    const claims = () => site.calls.filter((c) => c.method.endsWith("claim_commands")).length;
+    await service.start();
+    await expect.poll(() => realtime.connectedUsers()).toEqual([site.sidecarUser]);
+    await expect.poll(claims).toBeGreaterThanOrEqual(2); // the start-up claim and the on-connect claim
+    await realtime.stop();
+    const claimsBefore = claims();
+    const name = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, name), { timeout: 15_000, interval: 200 }).toBe(true);
+    expect(site.commands.get(name)?.status).toBe("Done");
+    expect(claims()).toBe(claimsBefore + 1);
+  });
+});
