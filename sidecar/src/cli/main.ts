@@ -6,6 +6,7 @@ import { planPull, runPull } from "./commands/pull.js";
 import { runDemo } from "./commands/demo.js";
 import { runService } from "./commands/run.js";
 import { runSimulate } from "./commands/simulate.js";
+import { runUnitFiles } from "./commands/unitFiles.js";
 import { USAGE } from "./usage.js";
 
 declare const SIDECAR_VERSION: string | undefined;
@@ -45,12 +46,14 @@ export async function main(
           createLogger({ level: (args.values["log-level"] ?? "info") as LogLevel }),
           version,
         );
+      case "unit":
+        return runUnitFiles(rest, args, print);
       case "simulate":
         return await runSimulate(rest, args, print);
       case "demo":
         return await runDemo(args, logger, print);
       default:
-        throw new ConfigError([`unknown command "${command}" (run, pull, simulate, demo)`]);
+        throw new ConfigError([`unknown command "${command}" (run, pull, unit, simulate, demo)`]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

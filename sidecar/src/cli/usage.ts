@@ -5,6 +5,8 @@ Usage:
       The service: devices from the site, punches through the spool to the site in batches, commands from the
       site (socket.io nudges, claimed over REST), heartbeat. The config's "site" block names the site URL, site
       name, sidecar name and API key; the secret comes from apiSecretEnv or apiSecretFile.
+  biometric-sidecar unit systemd|supervisor|procfile --config sidecar.json
+      Prints a systemd unit, a supervisor program or a Procfile line that runs this file with that config.
   biometric-sidecar pull --device zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME] [--device ...]
                          [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
                          [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]
