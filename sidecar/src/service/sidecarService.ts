@@ -34,13 +34,19 @@ export async function resolveApiSecret(
   }
 }
 
-/** A waitable flag: `wait` resolves at the next `wake`. */
+/** A wake-up that is not lost when nobody is waiting yet: the next `wait` then returns at once. */
 class Wakeup {
   private waiters: (() => void)[] = [];
+  private pending = false;
   wake(): void {
+    if (this.waiters.length === 0) this.pending = true;
     for (const resolve of this.waiters.splice(0)) resolve();
   }
   wait(): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 }

@@ -122,13 +122,20 @@ export class Uploader {
           "upload failed; will retry",
         );
       }
+      // The wait ends on the timer, a wake-up, or stop; its timer and listener are cleared whichever wins.
+      const wait = new AbortController();
+      const stopWaiting = (): void => wait.abort();
+      signal.addEventListener("abort", stopWaiting, { once: true });
       try {
         await Promise.race([
-          sleep(delay, signal),
+          sleep(delay, wait.signal),
           ...(options.wake && failures === 0 ? [options.wake()] : []),
         ]);
       } catch {
-        break;
+        // stopped: the loop condition ends it
+      } finally {
+        signal.removeEventListener("abort", stopWaiting);
+        wait.abort();
       }
     }
     return null;

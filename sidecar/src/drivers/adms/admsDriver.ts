@@ -118,7 +118,8 @@ export class AdmsDriver implements DeviceDriver {
     const unsubscribe = server.observeUploads(this.options.serialNumber, (punches) => {
       lastUploadMs = Date.now();
       for (const punch of punches) {
-        if (punch.time >= since && punch.time <= until && !collected.has(punch.uid)) collected.set(punch.uid, punch);
+        if (punch.time >= since && punch.time <= until && !collected.has(punch.uid))
+          collected.set(punch.uid, punch);
       }
     });
     const started = Date.now();

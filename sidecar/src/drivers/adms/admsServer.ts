@@ -157,7 +157,8 @@ export class AdmsServer {
     const next = new Map<string, AdmsDevice>();
     for (const device of devices) {
       if (!device.serialNumber) problems.push(`ADMS device "${device.deviceName}" has no serial number`);
-      if (next.has(device.serialNumber)) problems.push(`serial number ${device.serialNumber} is listed twice`);
+      if (next.has(device.serialNumber))
+        problems.push(`serial number ${device.serialNumber} is listed twice`);
       if (device.timeZone) {
         try {
           assertTimeZone(device.timeZone);
@@ -303,7 +304,9 @@ export class AdmsServer {
       return drain(req, { status: 403, body: "FORBIDDEN", close: true });
     }
     const header = req.headers["x-adms-key"];
-    if (!this.access.secretMatches(url.searchParams.get("key") ?? (Array.isArray(header) ? header[0] : header))) {
+    if (
+      !this.access.secretMatches(url.searchParams.get("key") ?? (Array.isArray(header) ? header[0] : header))
+    ) {
       // Never log the key that was given: a near-miss may be the real one mistyped.
       this.log.warn({ remoteAddress: remote, route }, "ADMS request without the shared secret");
       return drain(req, { status: 403, body: "FORBIDDEN", close: true });
@@ -426,7 +429,8 @@ export class AdmsServer {
         const lines = countLines(upload.content);
         this.counters.operlogLines += lines;
         const stamp = usableStamp(upload.stamp);
-        if (upload.table === "OPERLOG" && stamp !== null) this.saveStamp(device.serialNumber, "OPERLOG", stamp);
+        if (upload.table === "OPERLOG" && stamp !== null)
+          this.saveStamp(device.serialNumber, "OPERLOG", stamp);
         return { status: 200, body: `OK:${lines}` };
       }
       case "OPTIONS":
@@ -436,7 +440,10 @@ export class AdmsServer {
         this.log.warn({ serialNumber: device.serialNumber }, "ADMS upload names no table; refused");
         return { status: 400, body: "BAD REQUEST: table missing" };
       default:
-        this.log.debug({ serialNumber: device.serialNumber, table: upload.table }, "ADMS upload of an unused table");
+        this.log.debug(
+          { serialNumber: device.serialNumber, table: upload.table },
+          "ADMS upload of an unused table",
+        );
         return { status: 200, body: `OK:${countLines(upload.content)}` };
     }
   }
@@ -454,7 +461,12 @@ export class AdmsServer {
       this.counters.sinkFailures++;
       const coded = toSidecarError(error, "ADMS_SINK_FAILED");
       this.log.error(
-        { serialNumber: device.serialNumber, code: coded.code, err: coded.message, punches: parsed.punches.length },
+        {
+          serialNumber: device.serialNumber,
+          code: coded.code,
+          err: coded.message,
+          punches: parsed.punches.length,
+        },
         "ADMS upload not stored; the terminal was told to resend",
       );
       return { status: 503, body: "ERROR: not stored" };
@@ -498,13 +510,20 @@ export class AdmsServer {
   private deviceCmd(device: AdmsDevice, status: TerminalStatus, body: string): Reply {
     const { replies, orphans } = parseDeviceCmdBody(body);
     for (const reply of replies) {
-      if (reply.cmd.toUpperCase() === "INFO" && Object.keys(reply.info).length > 0) status.infoReply = reply.info;
+      if (reply.cmd.toUpperCase() === "INFO" && Object.keys(reply.info).length > 0)
+        status.infoReply = reply.info;
       if (!this.commands.settle(device.serialNumber, reply)) {
-        this.log.debug({ serialNumber: device.serialNumber, id: reply.id }, "reply to a command we are not waiting for");
+        this.log.debug(
+          { serialNumber: device.serialNumber, id: reply.id },
+          "reply to a command we are not waiting for",
+        );
       }
     }
     if (orphans.length) {
-      this.log.warn({ serialNumber: device.serialNumber, lines: orphans.length }, "devicecmd lines without an ID");
+      this.log.warn(
+        { serialNumber: device.serialNumber, lines: orphans.length },
+        "devicecmd lines without an ID",
+      );
     }
     return OK;
   }

@@ -20,6 +20,10 @@ export interface AttlogParse {
 }
 
 const SMALL_INT = /^-?\d{1,4}$/;
+/** No real ATTLOG line comes near this; a longer one is kept (cut) as a reject, so one garbage line cannot block a batch. */
+export const MAX_LINE_CHARS = 4096;
+/** PINs are at most 24 characters on ZK firmware; anything much longer is not a PIN. */
+export const MAX_PIN_CHARS = 64;
 
 /**
  * Parses an ATTLOG upload body (device-protocols.md §3.4): one record per line, tab-separated
@@ -62,11 +66,21 @@ function lineToPunch(
   bounds: TimeBounds,
   rules?: DirectionRules,
 ): { punch: Punch } | { reject: RecordReject } {
+  if (line.length > MAX_LINE_CHARS)
+    return reject(
+      "RECORD_MALFORMED",
+      `ATTLOG line of ${line.length} characters is not a record (kept cut to ${MAX_LINE_CHARS})`,
+      `${line.slice(0, MAX_LINE_CHARS)}…[+${line.length - MAX_LINE_CHARS} chars]`,
+      null,
+      null,
+    );
   const fields = line.split("\t");
   const [pin = "", timeText = "", statusText = "", verifyText = ""] = fields;
   if (fields.length < 2)
     return reject("RECORD_MALFORMED", "ATTLOG line has no tab-separated time field", line, null, null);
   if (pin === "") return reject("RECORD_NO_USER_ID", "ATTLOG line has an empty PIN", line, null, timeText);
+  if (pin.length > MAX_PIN_CHARS)
+    return reject("RECORD_MALFORMED", `ATTLOG PIN of ${pin.length} characters is not a PIN`, line, null, timeText);
   const time = parseNaive(timeText);
   if (time === null)
     return reject(

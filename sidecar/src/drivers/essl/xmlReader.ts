@@ -94,7 +94,8 @@ export function parseXml(text: string, code: ErrorCode): XmlElement {
       i = close + 1;
     }
   }
-  if (stack.length > 1) fail(`<${stack[stack.length - 1]!.qualified.slice(0, 40)}> is never closed`, text.length);
+  if (stack.length > 1)
+    fail(`<${stack[stack.length - 1]!.qualified.slice(0, 40)}> is never closed`, text.length);
   if (!root.children.some((c) => typeof c !== "string")) fail("no root element", 0);
   return root;
 }
@@ -149,7 +150,9 @@ export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9A-Fa-f]{1,6}|#\d{1,7}|[A-Za-z]{2,4});/g, (whole, ref: string) => {
     if (ref.startsWith("#")) {
       const code = ref[1] === "x" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+        ? String.fromCodePoint(code)
+        : whole;
     }
     return NAMED[ref] ?? whole;
   });

@@ -35,7 +35,8 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchangeResp
   const limit = req.maxResponseBytes ?? 32 * 1024 * 1024;
   return new Promise<HttpExchangeResponse>((resolve, reject) => {
     let settled = false;
-    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
+    const body =
+      req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
     const options = {
       method: req.method,
       headers: {
@@ -61,14 +62,21 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchangeResp
     const timer = setTimeout(
       () =>
         finish(
-          new DeviceError("DEVICE_TIMEOUT", `${where} did not answer ${req.method} ${url.pathname} within ${req.timeoutMs} ms`),
+          new DeviceError(
+            "DEVICE_TIMEOUT",
+            `${where} did not answer ${req.method} ${url.pathname} within ${req.timeoutMs} ms`,
+          ),
         ),
       req.timeoutMs,
     );
     const onAbort = (): void => finish(new AbortedError());
     signal?.addEventListener("abort", onAbort, { once: true });
     client.on("error", (error: NodeJS.ErrnoException) => {
-      finish(error.code ? socketError(error, url.hostname, Number(url.port) || 80) : new DeviceError("DEVICE_UNREACHABLE", `${where}: ${error.message}`, { cause: error }));
+      finish(
+        error.code
+          ? socketError(error, url.hostname, Number(url.port) || 80)
+          : new DeviceError("DEVICE_UNREACHABLE", `${where}: ${error.message}`, { cause: error }),
+      );
     });
     client.on("response", (res) => {
       const chunks: Buffer[] = [];
@@ -77,18 +85,29 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchangeResp
         size += chunk.length;
         if (size > limit) {
           finish(
-            new DeviceError("DEVICE_COMMAND_FAILED", `${where} sent more than ${limit} bytes for ${url.pathname}`),
+            new DeviceError(
+              "DEVICE_COMMAND_FAILED",
+              `${where} sent more than ${limit} bytes for ${url.pathname}`,
+            ),
           );
           return;
         }
         chunks.push(chunk);
       });
       res.on("error", (error: Error) =>
-        finish(new DeviceError("DEVICE_CLOSED", `${where} closed the connection mid-answer`, { cause: error })),
+        finish(
+          new DeviceError("DEVICE_CLOSED", `${where} closed the connection mid-answer`, { cause: error }),
+        ),
       );
-      res.on("aborted", () => finish(new DeviceError("DEVICE_CLOSED", `${where} closed the connection mid-answer`)));
+      res.on("aborted", () =>
+        finish(new DeviceError("DEVICE_CLOSED", `${where} closed the connection mid-answer`)),
+      );
       res.on("end", () =>
-        finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) }),
+        finish(null, {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks, size),
+        }),
       );
     });
     client.end(body);
