@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import { SiteError } from "../errors.js";
 
 export interface SiteCredentials {
@@ -9,7 +11,6 @@ export interface SiteCredentials {
 
 export interface SiteClientOptions extends SiteCredentials {
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
 }
 
 /** What a Frappe error response carries: our stable `code` when the app set one, else the exception type. */
@@ -38,7 +39,7 @@ function serverMessage(body: FrappeErrorBody): string | null {
 }
 
 /**
- * Calls the site's whitelisted methods over REST with token auth. Every call has a timeout; failures are
+ * Calls the site's whitelisted methods over REST with token auth on keep-alive connections. Every call has a timeout; failures are
  * classified by status so callers know what to do: 401/403 stop and alert, 417 is a request the site refuses,
  * 429, 5xx and network failures are retryable. The secret never appears in errors or logs.
  */
@@ -46,63 +47,43 @@ export class SiteClient {
   private readonly base: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(options: SiteClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
     this.authorization = `token ${options.apiKey}:${options.apiSecret}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
   }
 
   /** POSTs JSON to /api/method/<method> and returns Frappe's `message`. */
   async call<T>(method: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-    const url = `${this.base}/api/method/${method}`;
-    // One controller for both the timeout and the caller's signal (AbortSignal.any needs Node 20).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const onAbort = (): void => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    let response: Response;
-    let text: string;
+    const url = new URL(`${this.base}/api/method/${method}`);
+    let response: { status: number; text: string };
     try {
-      response = await this.fetchImpl(url, {
-        method: "POST",
-        headers: {
-          Authorization: this.authorization,
-          "Content-Type": "application/json",
-          Accept: "application/json",
-        },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      text = await response.text();
+      response = await this.post(url, JSON.stringify(body), signal);
     } catch (error) {
-      if (timedOut)
+      if ((error as { timedOut?: boolean }).timedOut) {
         throw new SiteError(
           "SITE_TIMEOUT",
           `${method}: no answer from ${this.base} within ${this.timeoutMs} ms`,
         );
+      }
       throw new SiteError(
         "SITE_UNAVAILABLE",
         `${method}: cannot reach ${this.base}: ${(error as Error).message}`,
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
     }
+    const { text } = response;
+    const ok = response.status >= 200 && response.status < 300;
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       parsed = null;
     }
-    if (response.ok) {
+    if (ok) {
       if (parsed === null || typeof parsed !== "object") {
         throw new SiteError("SITE_BAD_RESPONSE", `${method}: ${response.status} answer is not JSON`, {
           details: { status: response.status },
@@ -139,5 +120,49 @@ export class SiteClient {
       default:
         throw new SiteError("SITE_REJECTED", `${method}: ${reason}`, { details });
     }
+  }
+
+  /** One request on a keep-alive connection; the timeout covers connecting, sending and the whole answer. */
+  private post(url: URL, payload: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(
+        url,
+        {
+          method: "POST",
+          agent: url.protocol === "https:" ? this.httpsAgent : this.httpAgent,
+          headers: {
+            Authorization: this.authorization,
+            "Content-Type": "application/json",
+            Accept: "application/json",
+            "Content-Length": Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => {
+            cleanup();
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", fail);
+        },
+      );
+      const timer = setTimeout(() => {
+        request.destroy(Object.assign(new Error("timeout"), { timedOut: true }));
+      }, this.timeoutMs);
+      const onAbort = (): void => void request.destroy(new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      function cleanup(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      }
+      function fail(error: Error): void {
+        cleanup();
+        reject(error);
+      }
+      request.on("error", fail);
+      request.end(payload);
+    });
   }
 }

@@ -54,6 +54,7 @@ const UPLOAD_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor:
 export class Uploader {
   private readonly log: Logger;
   private readonly batchSize: number;
+  private acks: Promise<void>[] = [];
 
   constructor(private readonly options: UploaderOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: "uploader" });
@@ -75,16 +76,22 @@ export class Uploader {
       totals.duplicates += outcome.duplicates;
       totals.rejected += outcome.rejected;
     };
-    for await (const entry of this.options.source.pending()) {
-      if (signal?.aborted) break;
-      if (
-        batch.length >= this.batchSize ||
-        (batch.length > 0 && batch[0]!.punch.device !== entry.punch.device)
-      )
-        await flush();
-      batch.push(entry);
+    try {
+      for await (const entry of this.options.source.pending()) {
+        if (signal?.aborted) break;
+        if (
+          batch.length >= this.batchSize ||
+          (batch.length > 0 && batch[0]!.punch.device !== entry.punch.device)
+        )
+          await flush();
+        batch.push(entry);
+      }
+      await flush();
+    } finally {
+      const acks = this.acks;
+      this.acks = [];
+      await Promise.all(acks);
     }
-    await flush();
     return totals;
   }
 
@@ -179,7 +186,8 @@ export class Uploader {
       done.push(entry.seq);
     }
     await this.options.rejects.append(refused);
-    await this.options.source.ack(done);
+    // The ack's fsync overlaps the next batch's request; drainOnce waits for every ack before it returns.
+    this.acks.push(this.options.source.ack(done));
     if (refused.length)
       this.log.warn(
         { rejected: refused.length, first: refused[0]?.code },

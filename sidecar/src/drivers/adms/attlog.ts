@@ -80,7 +80,13 @@ function lineToPunch(
     return reject("RECORD_MALFORMED", "ATTLOG line has no tab-separated time field", line, null, null);
   if (pin === "") return reject("RECORD_NO_USER_ID", "ATTLOG line has an empty PIN", line, null, timeText);
   if (pin.length > MAX_PIN_CHARS)
-    return reject("RECORD_MALFORMED", `ATTLOG PIN of ${pin.length} characters is not a PIN`, line, null, timeText);
+    return reject(
+      "RECORD_MALFORMED",
+      `ATTLOG PIN of ${pin.length} characters is not a PIN`,
+      line,
+      null,
+      timeText,
+    );
   const time = parseNaive(timeText);
   if (time === null)
     return reject(

@@ -99,12 +99,35 @@ export function parseTransactionLines(text: string, device: string, minYear: num
   return { punches, rejects, lines };
 }
 
+/** Longer lines and codes are not records; they are kept (lines cut) as rejects so they cannot block a read. */
+const MAX_LINE_CHARS = 4096;
+const MAX_CODE_CHARS = 64;
+
+function oversized(line: string): RecordReject | null {
+  if (line.length <= MAX_LINE_CHARS) return null;
+  return {
+    code: "RECORD_MALFORMED",
+    message: `log line of ${line.length} characters is not a record (kept cut to ${MAX_LINE_CHARS})`,
+    raw: `${line.slice(0, MAX_LINE_CHARS)}…[+${line.length - MAX_LINE_CHARS} chars]`,
+    userId: null,
+    time: null,
+  };
+}
+
 function checkUserAndYear(
   code: string,
   time: NaiveDateTime,
   minYear: number,
   raw: string,
 ): RecordReject | null {
+  if (code.length > MAX_CODE_CHARS)
+    return {
+      code: "RECORD_MALFORMED",
+      message: `employee code of ${code.length} characters`,
+      raw,
+      userId: null,
+      time,
+    };
   if (code.trim() === "")
     return {
       code: "RECORD_NO_USER_ID",

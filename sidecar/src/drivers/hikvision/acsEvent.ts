@@ -58,7 +58,9 @@ const MAX_RAW_CHARS = 16_384;
 function rawOf(entry: Record<string, unknown>): string {
   const { pictureURL: _p, FaceRect: _f, ...rest } = entry;
   const text = JSON.stringify(rest);
-  return text.length <= MAX_RAW_CHARS ? text : `${text.slice(0, MAX_RAW_CHARS)}…[+${text.length - MAX_RAW_CHARS} chars]`;
+  return text.length <= MAX_RAW_CHARS
+    ? text
+    : `${text.slice(0, MAX_RAW_CHARS)}…[+${text.length - MAX_RAW_CHARS} chars]`;
 }
 
 function bad(message: string): ProtocolError {
