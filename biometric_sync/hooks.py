@@ -7,5 +7,37 @@ app_description = (
 app_email = "dev@biometric-sync.invalid"
 app_license = "mit"
 
-# Employee Checkin lives in HRMS (which requires ERPNext).
-required_apps = ["hrms"]
+# Employee Checkin lives in HRMS (which requires ERPNext). "org/repo" form, as HRMS writes "frappe/erpnext":
+# frappe v15's installer resolves a bare "hrms" by asking api.github.com for the org, which fails offline.
+required_apps = ["frappe/hrms"]
+
+# Installation
+# ------------
+# Roles "Biometric Manager" and "Biometric Sidecar" and the default Biometric Sync Settings (idempotent).
+after_install = "biometric_sync.install.after_install"
+after_migrate = "biometric_sync.install.after_migrate"
+before_uninstall = "biometric_sync.install.before_uninstall"
+
+# Testing
+# -------
+# `bench run-tests --app biometric_sync` runs only this app's before_tests: make sure a Company exists.
+before_tests = "biometric_sync.install.before_tests"
+
+# Document Events
+# ---------------
+# Setting or changing an Employee's lookup field (attendance_device_id by default) replays that device user
+# id's Unmapped punches.
+doc_events = {
+	"Employee": {
+		"on_update": "biometric_sync.ingest.replay.on_employee_update",
+	},
+}
+
+# Scheduled Tasks
+# ---------------
+# Every minute: due pulls, command expiry, silent sidecars, alerts, retention, pending-punch safety net.
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["biometric_sync.outbox.scheduler.tick"],
+	},
+}

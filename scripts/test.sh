@@ -37,4 +37,33 @@ step "Python tests (pure logic)"
 step "TypeScript tests (unit, simulators, oracles, end to end)"
 npx vitest run
 
+step "Frappe integration tests (bench run-tests)"
+# Needs an existing Frappe v15 bench with ERPNext + HRMS and biometric_sync already fetched into it once
+# (bench get-app): BSYNC_BENCH=/path/to/frappe-bench BSYNC_SITE=site.name [BSYNC_BENCH_CMD=bench].
+# The repo's working tree is copied over apps/biometric_sync, the site is migrated, and the app's tests run.
+if [ -n "${BSYNC_BENCH:-}" ] && [ -n "${BSYNC_SITE:-}" ]; then
+  bench_cmd="${BSYNC_BENCH_CMD:-bench}"
+  app_dir="$BSYNC_BENCH/apps/biometric_sync"
+  if [ ! -d "$app_dir" ]; then
+    echo "biometric_sync is not in $BSYNC_BENCH/apps: run 'bench get-app <this repo>' there once" >&2
+    exit 1
+  fi
+  command -v rsync >/dev/null || { echo "copying the app into the bench needs rsync" >&2; exit 1; }
+  rsync -a --delete \
+    --exclude node_modules --exclude .venv --exclude .git --exclude sidecar/dist --exclude demo-output \
+    --exclude .tmp --exclude yarn.lock --exclude __pycache__ --exclude '*.egg-info' --exclude .pytest_cache \
+    --exclude .ruff_cache --exclude .biometric-sidecar \
+    ./ "$app_dir/"
+  (
+    cd "$BSYNC_BENCH"
+    "$bench_cmd" --site "$BSYNC_SITE" migrate
+    CI=1 "$bench_cmd" --site "$BSYNC_SITE" run-tests --app biometric_sync
+  )
+else
+  printf '\n\033[1;33m%s\n%s\n%s\033[0m\n' \
+    "################################################################################" \
+    "SKIPPED: Frappe integration tests (no bench configured: set BSYNC_BENCH and BSYNC_SITE)" \
+    "################################################################################"
+fi
+
 step "All tests passed"

@@ -1,0 +1,119 @@
+"""Whitelisted methods behind the Desk buttons (Biometric Manager or System Manager).
+
+- ``sync_now(device, from_time=None, to_time=None)``: a ``pull`` command, or ``pull_range`` when a range is
+  given. ``from_time``/``to_time`` are SITE-local ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"); the payload the
+  sidecar gets is device-local: ``{"from": "...", "to": "..."}`` (a date alone means the whole day).
+- ``test_connection(device)``: a ``test_connection`` command.
+- ``command_status(command)``: what the progress dialog shows.
+- ``reprocess_punches(names)``: the bulk "Reprocess" action of the punch list (Unmapped, Error and Skipped
+  punches go back to Pending).
+"""
+
+import frappe
+from frappe.utils import get_datetime
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.api.access import require_manager, require_name
+from biometric_sync.errors import InvalidArgumentError, NotFoundError, fail
+from biometric_sync.ingest.replay import requeue
+from biometric_sync.ingest.timezones import NAIVE_FORMAT, convert_wall_time, is_valid_time_zone
+from biometric_sync.outbox import outbox
+
+REPROCESSABLE = ("Unmapped", "Error", "Skipped")
+
+
+def _device(device) -> frappe._dict:
+	require_manager()
+	require_name(device, "device")
+	row = frappe.db.get_value("Biometric Device", device, ["name", "sidecar", "time_zone"], as_dict=True)
+	if not row:
+		fail(NotFoundError, "UNKNOWN_DEVICE", f"Biometric Device {device} does not exist")
+	return row
+
+
+def _bound(value, device_zone: str | None, end: bool):
+	if not value:
+		return None
+	text = str(value).strip()
+	try:
+		moment = get_datetime(f"{text} {'23:59:59' if end else '00:00:00'}" if len(text) == 10 else text)
+	except Exception:
+		moment = None
+	if moment is None:
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", f"{text} is not a date or date and time")
+	site_zone = bsync_settings.site_time_zone()
+	zone = device_zone if is_valid_time_zone(device_zone) else site_zone
+	return convert_wall_time(moment.replace(tzinfo=None, microsecond=0), site_zone, zone)
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_now(device: str, from_time: str | None = None, to_time: str | None = None) -> dict:
+	row = _device(device)
+	start, end = _bound(from_time, row.time_zone, False), _bound(to_time, row.time_zone, True)
+	if start and end and start > end:
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "From is after To")
+	if start or end:
+		payload = {
+			"from": start.strftime(NAIVE_FORMAT) if start else None,
+			"to": end.strftime(NAIVE_FORMAT) if end else None,
+		}
+		name = outbox.create_command("pull_range", row.sidecar, row.name, payload)
+	else:
+		name = outbox.create_command("pull", row.sidecar, row.name)
+	return {"command": name}
+
+
+@frappe.whitelist(methods=["POST"])
+def test_connection(device: str) -> dict:
+	row = _device(device)
+	return {"command": outbox.create_command("test_connection", row.sidecar, row.name)}
+
+
+@frappe.whitelist()
+def command_status(command: str) -> dict:
+	require_manager()
+	require_name(command, "command")
+	row = frappe.db.get_value(
+		"Biometric Command",
+		command,
+		[
+			"name",
+			"command_type",
+			"device",
+			"status",
+			"progress_done",
+			"progress_total",
+			"progress_message",
+			"result",
+			"error",
+			"sync_log",
+		],
+		as_dict=True,
+	)
+	if not row:
+		fail(NotFoundError, "UNKNOWN_COMMAND", f"Biometric Command {command} does not exist")
+	row.result = frappe.parse_json(row.result) if row.result else None
+	if row.sync_log:
+		row.sync_log_counts = frappe.db.get_value(
+			"Biometric Sync Log",
+			row.sync_log,
+			["status", "read_count", "new_count", "duplicate_count", "unmapped_count", "error_count"],
+			as_dict=True,
+		)
+	return row
+
+
+@frappe.whitelist(methods=["POST"])
+def reprocess_punches(names: list | str) -> dict:
+	require_manager()
+	names = frappe.parse_json(names) if isinstance(names, str) else names
+	if not isinstance(names, list):
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "names must be a list")
+	eligible = frappe.get_all(
+		"Biometric Punch",
+		filters={"name": ("in", names or [""]), "status": ("in", REPROCESSABLE)},
+		pluck="name",
+	)
+	if eligible:
+		requeue(eligible, f"Reprocess requested by {frappe.session.user}")
+	return {"requeued": len(eligible), "ignored": len(names) - len(eligible)}

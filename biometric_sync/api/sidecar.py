@@ -1,0 +1,154 @@
+"""Endpoints the sidecar calls (role Biometric Sidecar; design.md, Contracts → Sidecar endpoints).
+
+All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe's ``{"message": ...}``.
+
+- ``heartbeat(sidecar, status)`` (POST): ``status`` is an object, every key optional:
+  ``{"version": "0.1.0", "spool_depth": 12, "devices": [{"device": "Gate", "online": true,
+  "clock_drift_seconds": 3, "memory_used_percent": 41.5, "read_through": "2026-01-02 08:00:00"}]}``
+  (``read_through`` device-local; used for push devices such as ADMS). Marks the sidecar Online.
+  → ``{"server_time": "...", "queued_commands": 2}``.
+- ``get_config(sidecar)`` (GET or POST): this sidecar's devices only, with their secrets →
+  ``{"sidecar", "site_time_zone", "direction_rules": {"in": [0, 4], "out": [1, 5]}, "adms_listen_address",
+  "devices": [{"name", "enabled", "driver", "host", "port", "url", "serial_number", "comm_key", "username",
+  "password", "time_zone", "pull_interval_minutes", "allow_clear_log"}]}``.
+- ``claim_commands(sidecar)`` (POST) → ``{"commands": [{"name", "command_type", "device", "payload",
+  "sync_log", "attempts", "expires_on"}]}``.
+- ``report_progress(command, done, total, message)`` (POST) → ``{"status": "Running"}``.
+- ``complete_command(command, status, result)`` (POST): status ``Done`` | ``Failed``; ``result`` an object,
+  keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
+  ``clock_drift_seconds``, ``memory_used_percent`` → ``{"status": "Done"}``.
+
+Errors: HTTP status + ``code`` (see ``biometric_sync.errors``).
+"""
+
+import frappe
+from frappe.utils import cint, now_datetime
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.api.access import require_command, require_sidecar
+from biometric_sync.errors import InvalidArgumentError, fail
+from biometric_sync.outbox import outbox
+
+SECRET_FIELDS = ("comm_key", "password")
+
+
+def _as_object(value, name: str) -> dict:
+	if value is None or value == "":
+		return {}
+	if isinstance(value, str):
+		try:
+			value = frappe.parse_json(value)
+		except Exception:
+			value = None
+	if not isinstance(value, dict):
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", f"{name} must be a JSON object")
+	return value
+
+
+@frappe.whitelist(methods=["POST"])
+def heartbeat(sidecar: str, status: dict | str | None = None) -> dict:
+	row = require_sidecar(sidecar)
+	report = _as_object(status, "status")
+	now = now_datetime()
+	values = {"status": "Online", "last_heartbeat": now}
+	if isinstance(report.get("version"), str):
+		values["version"] = report["version"][:140]
+	if isinstance(report.get("spool_depth"), int):
+		values["spool_depth"] = max(0, report["spool_depth"])
+	frappe.db.set_value("Biometric Sidecar", row.name, values, update_modified=False)
+
+	devices = report.get("devices")
+	for entry in devices if isinstance(devices, list) else []:
+		if isinstance(entry, dict):
+			_device_report(row.name, entry, now)
+	frappe.db.commit()
+	return {
+		"server_time": str(now),
+		"queued_commands": frappe.db.count("Biometric Command", {"sidecar": row.name, "status": "Queued"}),
+	}
+
+
+def _device_report(sidecar: str, entry: dict, now) -> None:
+	device = frappe.db.get_value(
+		"Biometric Device",
+		{"name": entry.get("device"), "sidecar": sidecar},
+		["name", "time_zone"],
+		as_dict=True,
+	)
+	if not device:
+		return  # not this sidecar's device: ignored, like any unknown key
+	values = outbox.device_health(entry)
+	if entry.get("online") is True:
+		values.update(status="Online", last_seen=now)
+	elif entry.get("online") is False:
+		values["status"] = "Offline"
+	read_through = outbox.to_site_time(entry.get("read_through"), device.time_zone)
+	current = frappe.db.get_value("Biometric Device", device.name, "read_through")
+	if read_through and (not current or read_through > frappe.utils.get_datetime(current)):
+		values["read_through"] = read_through
+	if values:
+		frappe.db.set_value("Biometric Device", device.name, values, update_modified=False)
+	if "read_through" in values:
+		from biometric_sync.ingest.watermark import update_watermarks
+
+		update_watermarks([device.name])
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def get_config(sidecar: str) -> dict:
+	row = require_sidecar(sidecar)
+	settings = bsync_settings.get_settings()
+	devices = []
+	for name in frappe.get_all(
+		"Biometric Device", filters={"sidecar": row.name}, order_by="name asc", pluck="name"
+	):
+		device = frappe.get_doc("Biometric Device", name)
+		entry = {
+			"name": device.name,
+			"enabled": bool(device.enabled),
+			"driver": device.driver,
+			"host": device.host,
+			"port": cint(device.port) or None,
+			"url": device.url,
+			"serial_number": device.serial_number,
+			"username": device.username,
+			"time_zone": device.time_zone or bsync_settings.site_time_zone(),
+			"pull_interval_minutes": cint(device.pull_interval),
+			"allow_clear_log": bool(device.allow_clear_log),
+		}
+		for field in SECRET_FIELDS:
+			entry[field] = device.get_password(field, raise_exception=False) or None
+		devices.append(entry)
+	return {
+		"sidecar": row.name,
+		"site_time_zone": bsync_settings.site_time_zone(),
+		"direction_rules": bsync_settings.direction_rules(settings).as_contract(),
+		"adms_listen_address": frappe.db.get_value("Biometric Sidecar", row.name, "adms_listen_address"),
+		"devices": devices,
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def claim_commands(sidecar: str) -> dict:
+	row = require_sidecar(sidecar)
+	commands = outbox.claim(row.name)
+	frappe.db.commit()
+	return {"commands": commands}
+
+
+@frappe.whitelist(methods=["POST"])
+def report_progress(command: str, done: int = 0, total: int = 0, message: str | None = None) -> dict:
+	require_command(command)
+	answer = outbox.report_progress(command, cint(done), cint(total), message)
+	frappe.db.commit()
+	return answer
+
+
+@frappe.whitelist(methods=["POST"])
+def complete_command(command: str, status: str, result: dict | str | None = None) -> dict:
+	require_command(command)
+	if status not in ("Done", "Failed"):
+		fail(InvalidArgumentError, "INVALID_STATUS", 'status must be "Done" or "Failed"')
+	answer = outbox.complete(command, status, _as_object(result, "result"))
+	frappe.db.commit()
+	return answer

@@ -1,0 +1,112 @@
+/* global frappe, __, setInterval, clearInterval */
+// Sync Now and Test Connection create a Biometric Command for the device's sidecar and follow it: the site
+// publishes "biometric_sync:progress" {command, device} to this document's room, and the form re-reads the
+// command's status (a slow poll covers a missed event).
+
+const FINISHED = ["Done", "Failed", "Expired"];
+const POLL_MS = 5000;
+
+frappe.ui.form.on("Biometric Device", {
+  setup(frm) {
+    frappe.call("frappe.core.doctype.user.user.get_timezones").then((r) => {
+      frm.set_df_property("time_zone", "options", r.message.timezones);
+    });
+  },
+
+  refresh(frm) {
+    if (frm.is_new()) return;
+    frm.add_custom_button(__("Sync Now"), () => sync_now_dialog(frm));
+    frm.add_custom_button(__("Test Connection"), () => {
+      frappe
+        .call({
+          method: "biometric_sync.api.desk.test_connection",
+          args: { device: frm.doc.name },
+          freeze: true,
+        })
+        .then((r) => follow_command(frm, r.message.command, __("Test Connection")));
+    });
+  },
+});
+
+function sync_now_dialog(frm) {
+  const dialog = new frappe.ui.Dialog({
+    title: __("Sync Now: {0}", [frm.doc.name]),
+    fields: [
+      {
+        fieldtype: "HTML",
+        options: `<p class="text-muted">${__(
+          "Leave both empty to pull new punches. A range (in the site's time zone) re-reads that period.",
+        )}</p>`,
+      },
+      { fieldname: "from_time", fieldtype: "Datetime", label: __("From") },
+      { fieldname: "to_time", fieldtype: "Datetime", label: __("To") },
+    ],
+    primary_action_label: __("Sync"),
+    primary_action(values) {
+      dialog.hide();
+      frappe
+        .call({
+          method: "biometric_sync.api.desk.sync_now",
+          args: { device: frm.doc.name, from_time: values.from_time, to_time: values.to_time },
+          freeze: true,
+        })
+        .then((r) => follow_command(frm, r.message.command, __("Sync Now")));
+    },
+  });
+  dialog.show();
+}
+
+function follow_command(frm, command, title) {
+  let finished = false;
+  const render = (status) => {
+    if (finished) return;
+    if (FINISHED.includes(status.status)) {
+      finished = true;
+      stop();
+      frappe.hide_progress();
+      show_result(title, status);
+      frm.reload_doc();
+      return;
+    }
+    const total = status.progress_total || 0;
+    const done = status.progress_done || 0;
+    const message = status.progress_message || __(status.status);
+    frappe.show_progress(`${title}: ${command}`, done, total || 1, message);
+  };
+  const update = () =>
+    frappe
+      .call({ method: "biometric_sync.api.desk.command_status", args: { command } })
+      .then((r) => render(r.message));
+  const on_progress = (data) => {
+    if (data && data.command === command) update();
+  };
+  const timer = setInterval(update, POLL_MS);
+  const stop = () => {
+    clearInterval(timer);
+    frappe.realtime.off("biometric_sync:progress", on_progress);
+  };
+  frappe.realtime.on("biometric_sync:progress", on_progress);
+  frappe.show_progress(`${title}: ${command}`, 0, 1, __("Waiting for the sidecar…"));
+  void update();
+}
+
+function show_result(title, status) {
+  const indicator = status.status === "Done" ? "green" : "red";
+  const lines = [`<b>${__(status.status)}</b>`];
+  if (status.error) lines.push(frappe.utils.escape_html(status.error));
+  const counts = status.sync_log_counts;
+  if (counts) {
+    lines.push(
+      __("Read {0}, new {1}, duplicate {2}, unmapped {3}, errors {4}", [
+        counts.read_count,
+        counts.new_count,
+        counts.duplicate_count,
+        counts.unmapped_count,
+        counts.error_count,
+      ]),
+    );
+  } else if (status.result) {
+    lines.push(`<pre>${frappe.utils.escape_html(JSON.stringify(status.result, null, 2))}</pre>`);
+  }
+  frappe.msgprint({ title, message: lines.join("<br>"), indicator });
+}

@@ -1,0 +1,49 @@
+# Copyright (c) 2026, biometric_sync contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, get_system_timezone
+
+from biometric_sync.ingest.timezones import is_valid_time_zone
+
+# Changing these means the sidecar must re-read its config.
+CONFIG_FIELDS = (
+	"enabled",
+	"driver",
+	"sidecar",
+	"time_zone",
+	"pull_interval",
+	"allow_clear_log",
+	"host",
+	"port",
+	"url",
+	"serial_number",
+	"comm_key",
+	"username",
+	"password",
+)
+
+
+class BiometricDevice(Document):
+	def validate(self):
+		if not self.time_zone:
+			self.time_zone = get_system_timezone()
+		if not is_valid_time_zone(self.time_zone):
+			frappe.throw(_("{0} is not an IANA time zone (e.g. Asia/Kolkata)").format(self.time_zone))
+		if self.port and not 0 < cint(self.port) < 65536:
+			frappe.throw(_("Port must be between 1 and 65535"))
+		if cint(self.pull_interval) < 0:
+			frappe.throw(_("Pull Interval cannot be negative"))
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		if before and not any(self.has_value_changed(field) for field in CONFIG_FIELDS):
+			return
+		from biometric_sync.outbox.outbox import create_command, has_open_reload
+
+		sidecars = {self.sidecar, before.sidecar if before else None} - {None, ""}
+		for sidecar in sorted(sidecars):
+			if not has_open_reload(sidecar):
+				create_command("reload_config", sidecar, None)

@@ -1,0 +1,28 @@
+# Copyright (c) 2026, biometric_sync contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from biometric_sync.ingest.direction import DirectionRulesError, parse_rules
+
+
+class BiometricSyncSettings(Document):
+	def validate(self):
+		try:
+			parse_rules(self.in_states, self.out_states)
+		except DirectionRulesError as error:
+			frappe.throw(str(error), title=_("Punch Direction"))
+		self.employee_lookup_field = (self.employee_lookup_field or "").strip()
+		if self.employee_lookup_field != "name" and not frappe.get_meta("Employee").has_field(
+			self.employee_lookup_field
+		):
+			frappe.throw(_("Employee has no field {0}").format(frappe.bold(self.employee_lookup_field)))
+
+	def on_update(self):
+		# A different lookup field can map punches that were Unmapped: try them all again.
+		if self.has_value_changed("employee_lookup_field") and self.get_doc_before_save():
+			from biometric_sync.ingest.replay import requeue_unmapped
+
+			requeue_unmapped(None, reason=f"Replayed: lookup field is now {self.employee_lookup_field}")

@@ -1,0 +1,71 @@
+"""Install, migrate, uninstall and test-setup hooks (all idempotent)."""
+
+import frappe
+
+from biometric_sync.api.access import MANAGER_ROLE, SIDECAR_ROLE
+
+ROLES = {
+	# Configures devices and sidecars, runs Sync Now / Test Connection, reviews punches and logs.
+	MANAGER_ROLE: {"desk_access": 1},
+	# The API user of a sidecar: calls only the sidecar endpoints, which check this role themselves.
+	SIDECAR_ROLE: {"desk_access": 0},
+}
+OUR_DOCTYPES = (
+	"Biometric Sync Settings",
+	"Biometric Sidecar",
+	"Biometric Device",
+	"Biometric Punch",
+	"Biometric Sync Log",
+	"Biometric Command",
+)
+
+
+def after_install() -> None:
+	ensure_roles()
+	ensure_settings()
+
+
+def after_migrate() -> None:
+	ensure_roles()
+	ensure_settings()
+
+
+def ensure_roles() -> None:
+	for role, values in ROLES.items():
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, **values}).insert(ignore_permissions=True)
+
+
+def ensure_settings() -> None:
+	"""Writes the Single's defaults to the database once, so every reader sees the same values."""
+	if not frappe.db.get_singles_dict("Biometric Sync Settings"):
+		frappe.get_single("Biometric Sync Settings").save(ignore_permissions=True)
+
+
+def before_uninstall() -> None:
+	"""Removes what Frappe does not delete with the module's doctypes: our roles (and their assignments), alerts
+	that point at our documents, the settings' values, stored secrets, the scheduler job, and the API keys of
+	sidecar users (the users are disabled, not deleted: they own the Employee Checkins they created)."""
+	sidecar_users = frappe.get_all(
+		"Has Role", filters={"role": SIDECAR_ROLE, "parenttype": "User"}, pluck="parent", distinct=True
+	)
+	for user in sidecar_users:
+		frappe.db.set_value("User", user, {"enabled": 0, "api_key": None}, update_modified=False)
+		frappe.db.delete("__Auth", {"doctype": "User", "name": user, "fieldname": "api_secret"})
+	frappe.db.delete("Notification Log", {"document_type": ("in", OUR_DOCTYPES)})
+	# Frappe drops our tables but not these: the Single's values, encrypted Password values, the cron job.
+	frappe.db.delete("Singles", {"doctype": ("in", OUR_DOCTYPES)})
+	frappe.db.delete("__Auth", {"doctype": ("in", OUR_DOCTYPES)})
+	frappe.db.delete("Scheduled Job Type", {"method": ("like", "biometric_sync.%")})
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+
+
+def before_tests() -> None:
+	"""A company and a completed setup wizard, as HRMS's own tests expect (no-op when a Company exists)."""
+	from hrms.tests.test_utils import before_tests as hrms_before_tests
+
+	hrms_before_tests()

@@ -1,0 +1,256 @@
+"""The single writer of Biometric Command (the outbox).
+
+Lifecycle: Queued → Claimed (``claim``) → Running (first ``report_progress``) → Done | Failed
+(``complete``); Queued/Claimed/Running past ``expires_on`` → Expired (``expire_stale``, from the scheduler).
+
+- Every new command nudges its sidecar: ``publish_realtime("biometric_sync:command", {"command": name},
+  user=<sidecar API user>, after_commit=True)``. The nudge is only a wake-up; the sidecar also claims on
+  (re)connect and on a timer.
+- ``claim`` also re-offers a Claimed/Running command whose sidecar went quiet: no progress for
+  ``LEASE_MINUTES`` and fewer than ``MAX_ATTEMPTS`` claims so far (a sidecar that crashed mid-pull).
+- A ``pull``/``pull_range`` command gets its Biometric Sync Log at claim time; the claim response names it, so
+  the sidecar passes it to ``push_punches``.
+- ``complete`` is idempotent: completing a Done/Failed command again changes nothing. A late completion of an
+  Expired command is recorded (the work was done).
+- Progress and completion publish ``biometric_sync:progress`` ``{"command", "device"}`` to the device's
+  document room (the Desk form of the device listens); the payload carries ids only, readers re-read.
+"""
+
+import frappe
+from frappe.utils import add_to_date, cint, get_datetime, now_datetime
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.ingest import sync_log as sync_logs
+from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
+
+DOCTYPE = "Biometric Command"
+COMMAND_TYPES = ("pull", "pull_range", "test_connection", "sync_time", "reload_config")
+PULL_TYPES = ("pull", "pull_range")
+OPEN = ("Queued", "Claimed", "Running")
+FINISHED = ("Done", "Failed", "Expired")
+LEASE_MINUTES = 10
+MAX_ATTEMPTS = 3
+CLAIM_LIMIT = 20
+DEFAULT_EXPIRY_MINUTES = 30
+
+
+def create_command(
+	command_type: str,
+	sidecar: str,
+	device: str | None = None,
+	payload: dict | None = None,
+	trigger: str = "manual",
+) -> str:
+	if command_type not in COMMAND_TYPES:
+		raise ValueError(f"unknown command type {command_type}")
+	expiry = cint(bsync_settings.get_settings().command_expiry_minutes) or DEFAULT_EXPIRY_MINUTES
+	doc = frappe.get_doc(
+		{
+			"doctype": DOCTYPE,
+			"command_type": command_type,
+			"sidecar": sidecar,
+			"device": device,
+			"payload": frappe.as_json(payload or {}),
+			"status": "Queued",
+			"trigger": trigger,
+			"requested_by": frappe.session.user,
+			"expires_on": add_to_date(now_datetime(), minutes=expiry),
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	nudge(sidecar, doc.name)
+	return doc.name
+
+
+def nudge(sidecar: str, command: str) -> None:
+	api_user = frappe.db.get_value("Biometric Sidecar", sidecar, "api_user")
+	if api_user:
+		frappe.publish_realtime(
+			"biometric_sync:command", {"command": command}, user=api_user, after_commit=True
+		)
+
+
+def has_open(device: str, command_types: tuple[str, ...]) -> bool:
+	return bool(
+		frappe.db.exists(
+			DOCTYPE, {"device": device, "command_type": ("in", command_types), "status": ("in", OPEN)}
+		)
+	)
+
+
+def has_open_reload(sidecar: str) -> bool:
+	"""A reload_config not yet claimed: the sidecar will read the latest config anyway."""
+	return bool(
+		frappe.db.exists(DOCTYPE, {"sidecar": sidecar, "command_type": "reload_config", "status": "Queued"})
+	)
+
+
+def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
+	"""Takes the sidecar's Queued commands (and stale claims, see module doc), oldest first."""
+	now = now_datetime()
+	lease_cutoff = add_to_date(now, minutes=-LEASE_MINUTES)
+	names = [
+		row[0]
+		for row in frappe.db.sql(
+			f"""select name from `tab{DOCTYPE}`
+			where sidecar = %(sidecar)s
+				and (expires_on is null or expires_on > %(now)s)
+				and (status = 'Queued'
+					or (status in ('Claimed', 'Running') and modified < %(cutoff)s and attempts < %(max)s))
+			order by creation, name
+			limit %(limit)s
+			for update""",
+			{"sidecar": sidecar, "now": now, "cutoff": lease_cutoff, "max": MAX_ATTEMPTS, "limit": limit},
+		)
+	]
+	claimed = []
+	for name in names:
+		doc = frappe.get_doc(DOCTYPE, name)
+		if doc.command_type in PULL_TYPES and not doc.sync_log:
+			doc.sync_log = sync_logs.create(
+				doc.device,
+				doc.sidecar,
+				"schedule" if doc.trigger == "schedule" else "manual",
+				command=doc.name,
+			)
+		doc.status = "Claimed"
+		doc.attempts = cint(doc.attempts) + 1
+		doc.claimed_on = now
+		doc.save(ignore_permissions=True)
+		claimed.append(as_contract(doc))
+	return claimed
+
+
+def as_contract(doc) -> dict:
+	return {
+		"name": doc.name,
+		"command_type": doc.command_type,
+		"device": doc.device,
+		"payload": frappe.parse_json(doc.payload) if doc.payload else {},
+		"sync_log": doc.sync_log,
+		"attempts": cint(doc.attempts),
+		"expires_on": str(doc.expires_on) if doc.expires_on else None,
+	}
+
+
+def report_progress(command: str, done: int, total: int, message: str | None = None) -> dict:
+	doc = frappe.get_doc(DOCTYPE, command, for_update=True)
+	if doc.status in ("Claimed", "Queued"):
+		doc.status = "Running"
+	if doc.status == "Running":
+		doc.progress_done = max(0, cint(done))
+		doc.progress_total = max(0, cint(total))
+		doc.progress_message = (message or "")[:1000]
+		doc.save(ignore_permissions=True)
+		publish_progress(doc)
+	return {"status": doc.status}
+
+
+def complete(command: str, status: str, result: dict | None) -> dict:
+	doc = frappe.get_doc(DOCTYPE, command, for_update=True)
+	if doc.status in ("Done", "Failed"):
+		return {"status": doc.status}
+	result = result or {}
+	now = now_datetime()
+	doc.status = status
+	doc.result = frappe.as_json(result)
+	doc.error = str(result.get("error"))[:2000] if result.get("error") else None
+	doc.finished_on = now
+	if status == "Done" and cint(doc.progress_total):
+		doc.progress_done = doc.progress_total
+	doc.save(ignore_permissions=True)
+
+	if doc.sync_log:
+		read = result.get("read")
+		sync_logs.finish(
+			doc.sync_log,
+			"Success" if status == "Done" else "Failed",
+			error=doc.error,
+			read_count=cint(read) if isinstance(read, int) else None,
+		)
+	if doc.device:
+		_update_device(doc, status, result, now)
+	publish_progress(doc)
+	return {"status": doc.status}
+
+
+def _update_device(doc, status: str, result: dict, now) -> None:
+	device = frappe.db.get_value("Biometric Device", doc.device, ["name", "time_zone"], as_dict=True)
+	if not device:
+		return
+	values: dict = {}
+	if status == "Done":
+		values.update(status="Online", last_seen=now, last_error=None)
+	else:
+		values.update(status="Error", last_error=(doc.error or "command failed")[:2000])
+	values.update(device_health(result))
+	if status == "Done" and doc.command_type == "pull":
+		read_through = to_site_time(result.get("read_through"), device.time_zone)
+		read_through = read_through or (get_datetime(doc.claimed_on) if doc.claimed_on else None)
+		current = frappe.db.get_value("Biometric Device", device.name, "read_through")
+		if read_through and (not current or read_through > get_datetime(current)):
+			values["read_through"] = read_through
+	frappe.db.set_value("Biometric Device", device.name, values, update_modified=False)
+	if "read_through" in values:
+		from biometric_sync.ingest.watermark import update_watermarks
+
+		update_watermarks([device.name])
+
+
+def device_health(report: dict) -> dict:
+	"""Clock drift and memory use from a command result or a heartbeat's device entry, when present."""
+	values = {}
+	drift = report.get("clock_drift_seconds")
+	if isinstance(drift, int | float) and not isinstance(drift, bool):
+		values["clock_drift_seconds"] = int(drift)
+	memory = report.get("memory_used_percent")
+	if isinstance(memory, int | float) and not isinstance(memory, bool):
+		values["memory_used_percent"] = max(0.0, min(100.0, float(memory)))
+	return values
+
+
+def to_site_time(device_local, device_zone: str | None):
+	"""A device-local naive "YYYY-MM-DD HH:MM:SS" → site-local datetime; None if absent or malformed."""
+	if not device_local or not isinstance(device_local, str):
+		return None
+	try:
+		wall = get_datetime(device_local)
+	except Exception:
+		return None
+	if wall is None:
+		return None
+	site_zone = bsync_settings.site_time_zone()
+	zone = device_zone if is_valid_time_zone(device_zone) else site_zone
+	return convert_wall_time(wall.replace(tzinfo=None), zone, site_zone)
+
+
+def expire_stale(now=None) -> list[str]:
+	now = now or now_datetime()
+	names = frappe.get_all(
+		DOCTYPE, filters={"status": ("in", OPEN), "expires_on": ("<", now)}, pluck="name", limit=500
+	)
+	for name in names:
+		doc = frappe.get_doc(DOCTYPE, name)
+		doc.status = "Expired"
+		doc.error = "Expired before the sidecar finished it"
+		doc.finished_on = now
+		doc.save(ignore_permissions=True)
+		if doc.sync_log:
+			sync_logs.finish(doc.sync_log, "Failed", error=doc.error)
+		publish_progress(doc)
+	return names
+
+
+def publish_progress(doc) -> None:
+	payload = {"command": doc.name, "device": doc.device}
+	if doc.device:
+		frappe.publish_realtime(
+			"biometric_sync:progress",
+			payload,
+			doctype="Biometric Device",
+			docname=doc.device,
+			after_commit=True,
+		)
+	frappe.publish_realtime(
+		"biometric_sync:progress", payload, doctype=DOCTYPE, docname=doc.name, after_commit=True
+	)

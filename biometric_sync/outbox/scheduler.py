@@ -1,0 +1,217 @@
+"""The per-minute scheduler job (hooks.py → scheduler_events cron "* * * * *" → ``tick``).
+
+Each step runs on its own; one failing step is logged (Error Log) and does not stop the others:
+
+1. expire stale commands (past ``expires_on``);
+2. mark sidecars without a heartbeat for ``sidecar_silence_minutes`` Offline, with an alert;
+3. when Biometric Sync Settings is enabled: create ``pull`` commands for enabled pull devices that are due
+   (``outbox.due.is_due``), and raise alerts for clock drift and device memory;
+4. prune by retention;
+5. enqueue processing if Pending punches are waiting (safety net for the deduplicated job).
+
+Alerts are Notification Logs (the Desk bell, and e-mail per the user's notification settings) for every
+enabled user with the Biometric Manager role; the same alert for the same document is sent at most once per
+``ALERT_REPEAT_HOURS``.
+"""
+
+import frappe
+from frappe.utils import add_to_date, cint, get_datetime, now_datetime
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.ingest.tasks import enqueue_processing, has_pending
+from biometric_sync.outbox import outbox
+from biometric_sync.outbox.due import PULL_DRIVERS, is_due
+
+ALERT_REPEAT_HOURS = 24
+PRUNE_BATCH = 10_000
+
+
+def tick() -> None:
+	settings = bsync_settings.get_settings()
+	now = now_datetime()
+	steps = [
+		lambda: outbox.expire_stale(now),
+		lambda: mark_silent_sidecars(now, settings),
+	]
+	if cint(settings.enabled):
+		steps += [lambda: create_due_pulls(now), lambda: device_alerts(settings)]
+	steps += [lambda: prune(now, settings), _process_if_pending]
+	for step in steps:
+		try:
+			step()
+			frappe.db.commit()
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(title="biometric_sync: scheduler step failed")
+
+
+def due_devices(now) -> list[frappe._dict]:
+	devices = frappe.get_all(
+		"Biometric Device",
+		filters={
+			"enabled": 1,
+			"driver": ("in", PULL_DRIVERS),
+			"pull_interval": (">", 0),
+			"sidecar": ("is", "set"),
+		},
+		fields=["name", "sidecar", "pull_interval"],
+	)
+	if not devices:
+		return []
+	names = [d.name for d in devices]
+	last = dict(
+		frappe.db.sql(
+			"""select device, max(creation) from `tabBiometric Command`
+			where command_type = 'pull' and device in %(names)s group by device""",
+			{"names": names},
+		)
+	)
+	open_devices = set(
+		frappe.get_all(
+			"Biometric Command",
+			filters={
+				"device": ("in", names),
+				"command_type": ("in", outbox.PULL_TYPES),
+				"status": ("in", outbox.OPEN),
+			},
+			pluck="device",
+		)
+	)
+	return [
+		d
+		for d in devices
+		if is_due(
+			now,
+			get_datetime(last[d.name]) if last.get(d.name) else None,
+			d.pull_interval,
+			d.name in open_devices,
+		)
+	]
+
+
+def create_due_pulls(now) -> list[str]:
+	return [outbox.create_command("pull", d.sidecar, d.name, trigger="schedule") for d in due_devices(now)]
+
+
+def mark_silent_sidecars(now, settings) -> list[str]:
+	minutes = cint(settings.sidecar_silence_minutes)
+	if minutes <= 0:
+		return []
+	cutoff = add_to_date(now, minutes=-minutes)
+	silent = frappe.get_all(
+		"Biometric Sidecar",
+		filters={"status": "Online"},
+		or_filters=[["last_heartbeat", "<", cutoff], ["last_heartbeat", "is", "not set"]],
+		pluck="name",
+	)
+	for name in silent:
+		frappe.db.set_value("Biometric Sidecar", name, "status", "Offline", update_modified=False)
+		alert("Biometric Sidecar", name, f"Sidecar {name} is silent", f"No heartbeat for {minutes} minutes.")
+	return silent
+
+
+def device_alerts(settings) -> list[tuple[str, str]]:
+	raised = []
+	drift_limit = cint(settings.clock_drift_alert_seconds)
+	memory_limit = cint(settings.memory_alert_percent)
+	for device in frappe.get_all(
+		"Biometric Device",
+		filters={"enabled": 1},
+		fields=["name", "clock_drift_seconds", "memory_used_percent"],
+	):
+		drift = cint(device.clock_drift_seconds)
+		if drift_limit > 0 and abs(drift) > drift_limit:
+			if alert(
+				"Biometric Device",
+				device.name,
+				f"Clock of {device.name} is off",
+				f"The device clock is {drift:+d} seconds off (alert above {drift_limit}).",
+			):
+				raised.append((device.name, "clock"))
+		memory = float(device.memory_used_percent or 0)
+		if memory_limit > 0 and memory >= memory_limit:
+			if alert(
+				"Biometric Device",
+				device.name,
+				f"Log memory of {device.name} is nearly full",
+				f"{memory:.0f}% of the device's log memory is used (alert at {memory_limit}%).",
+			):
+				raised.append((device.name, "memory"))
+	return raised
+
+
+def alert(doctype: str, name: str, subject: str, message: str) -> bool:
+	"""Notification Log for each Biometric Manager, unless the same one was sent recently. True if sent."""
+	since = add_to_date(now_datetime(), hours=-ALERT_REPEAT_HOURS)
+	if frappe.db.exists(
+		"Notification Log",
+		{"document_type": doctype, "document_name": name, "subject": subject, "creation": (">", since)},
+	):
+		return False
+	users = managers()
+	for user in users:
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"document_type": doctype,
+				"document_name": name,
+				"subject": subject,
+				"email_content": message,
+			}
+		).insert(ignore_permissions=True)
+	return bool(users)
+
+
+def managers() -> list[str]:
+	users = frappe.get_all(
+		"Has Role", filters={"role": "Biometric Manager", "parenttype": "User"}, pluck="parent"
+	)
+	if not users:
+		return []
+	return frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name")
+
+
+def prune(now, settings) -> dict:
+	pruned = {"logs": 0, "commands": 0, "punches": 0}
+	log_days = cint(settings.log_retention_days)
+	if log_days > 0:
+		cutoff = add_to_date(now, days=-log_days)
+		logs = frappe.get_all(
+			"Biometric Sync Log", filters={"creation": ("<", cutoff)}, pluck="name", limit=PRUNE_BATCH
+		)
+		if logs:
+			for doctype in ("Biometric Punch", "Biometric Command"):
+				table = frappe.qb.DocType(doctype)
+				frappe.qb.update(table).set(table.sync_log, None).where(table.sync_log.isin(logs)).run()
+			frappe.db.delete("Biometric Sync Log", {"name": ("in", logs)})
+		commands = frappe.get_all(
+			"Biometric Command",
+			filters={"creation": ("<", cutoff), "status": ("in", outbox.FINISHED)},
+			pluck="name",
+			limit=PRUNE_BATCH,
+		)
+		if commands:
+			table = frappe.qb.DocType("Biometric Sync Log")
+			frappe.qb.update(table).set(table.command, None).where(table.command.isin(commands)).run()
+			frappe.db.delete("Biometric Command", {"name": ("in", commands)})
+		pruned.update(logs=len(logs), commands=len(commands))
+	punch_days = cint(settings.punch_retention_days)
+	if punch_days > 0:
+		cutoff = add_to_date(now, days=-punch_days)
+		punches = frappe.get_all(
+			"Biometric Punch",
+			filters={"creation": ("<", cutoff), "status": ("in", ("Processed", "Duplicate", "Skipped"))},
+			pluck="name",
+			limit=PRUNE_BATCH,
+		)
+		if punches:
+			frappe.db.delete("Biometric Punch", {"name": ("in", punches)})
+		pruned["punches"] = len(punches)
+	return pruned
+
+
+def _process_if_pending() -> None:
+	if has_pending():
+		enqueue_processing()

@@ -1,0 +1,201 @@
+"""Command lifecycle: create → claim → progress → complete; expiry; re-offer of stale claims; Desk methods."""
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+from biometric_sync.api import desk
+from biometric_sync.api import sidecar as api
+from biometric_sync.errors import BiometricSyncError
+from biometric_sync.outbox import outbox
+from biometric_sync.sidecars import create_sidecar
+from biometric_sync.tests.factories import PREFIX, BiometricTestCase, as_user, make_device, make_user
+
+
+class TestCommandLifecycle(BiometricTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.mine = create_sidecar(f"{PREFIX} Cmd")
+		cls.theirs = create_sidecar(f"{PREFIX} Cmd Other")
+		cls.my_user = frappe.db.get_value("Biometric Sidecar", cls.mine["sidecar"], "api_user")
+		cls.their_user = frappe.db.get_value("Biometric Sidecar", cls.theirs["sidecar"], "api_user")
+		cls.device = make_device("Cmd Gate", cls.mine["sidecar"], time_zone="Asia/Dubai")
+		cls.manager = make_user("bsync-cmd-manager", ["Biometric Manager"])
+		frappe.db.commit()
+
+	def setUp(self):
+		super().setUp()
+		frappe.db.delete(
+			"Biometric Command", {"sidecar": ("in", [self.mine["sidecar"], self.theirs["sidecar"]])}
+		)
+
+	def claim(self, user=None, sidecar=None):
+		with as_user(user or self.my_user):
+			return api.claim_commands(sidecar or self.mine["sidecar"])["commands"]
+
+	def test_sync_now_to_done(self):
+		with as_user(self.manager):
+			command = desk.sync_now(self.device)["command"]
+		doc = frappe.get_doc("Biometric Command", command)
+		self.assertEqual((doc.command_type, doc.status, doc.trigger), ("pull", "Queued", "manual"))
+		self.assertGreater(doc.expires_on, now_datetime())
+
+		claimed = self.claim()
+		self.assertEqual([c["name"] for c in claimed], [command])
+		self.assertEqual(
+			(claimed[0]["command_type"], claimed[0]["device"], claimed[0]["attempts"]),
+			("pull", self.device, 1),
+		)
+		log = claimed[0]["sync_log"]
+		self.assertEqual(
+			frappe.db.get_value("Biometric Sync Log", log, ["trigger", "status"]), ("manual", "Running")
+		)
+		self.assertEqual(self.claim(), [])  # claimed once only
+
+		with as_user(self.my_user):
+			self.assertEqual(api.report_progress(command, 50, 200, "reading")["status"], "Running")
+		self.assertEqual(
+			frappe.db.get_value(
+				"Biometric Command", command, ["progress_done", "progress_total", "progress_message"]
+			),
+			(50, 200, "reading"),
+		)
+		with as_user(self.my_user):
+			result = {"read": 200, "read_through": "2026-05-01 10:00:00", "clock_drift_seconds": 4}
+			self.assertEqual(api.complete_command(command, "Done", frappe.as_json(result))["status"], "Done")
+		doc.reload()
+		self.assertEqual((doc.status, doc.progress_done), ("Done", 200))
+		self.assertEqual(frappe.parse_json(doc.result)["read"], 200)
+		log_row = frappe.db.get_value(
+			"Biometric Sync Log", log, ["status", "read_count", "finished"], as_dict=True
+		)
+		self.assertEqual((log_row.status, log_row.read_count), ("Success", 200))
+		self.assertIsNotNone(log_row.finished)
+		device = frappe.db.get_value(
+			"Biometric Device", self.device, ["status", "read_through", "clock_drift_seconds"], as_dict=True
+		)
+		self.assertEqual((device.status, device.clock_drift_seconds), ("Online", 4))
+		self.assertEqual(str(device.read_through), "2026-05-01 11:30:00")  # Dubai 10:00 = Kolkata 11:30
+
+		with as_user(self.my_user):  # a repeated completion changes nothing
+			self.assertEqual(api.complete_command(command, "Failed", {"error": "late"})["status"], "Done")
+		self.assertEqual(frappe.db.get_value("Biometric Command", command, "status"), "Done")
+
+	def test_sync_now_with_a_range_converts_to_device_time(self):
+		with as_user(self.manager):
+			command = desk.sync_now(self.device, "2026-05-01", "2026-05-02 12:00:00")["command"]
+		doc = frappe.get_doc("Biometric Command", command)
+		self.assertEqual(doc.command_type, "pull_range")
+		# site Asia/Kolkata → device Asia/Dubai: 90 minutes earlier
+		self.assertEqual(
+			frappe.parse_json(doc.payload), {"from": "2026-04-30 22:30:00", "to": "2026-05-02 10:30:00"}
+		)
+		with as_user(self.manager), self.assertRaises(BiometricSyncError) as caught:
+			desk.sync_now(self.device, "2026-05-03", "2026-05-01")
+		self.assertEqual(caught.exception.code, "INVALID_ARGUMENT")
+
+	def test_failed_command_marks_the_device_and_the_log(self):
+		with as_user(self.manager):
+			command = desk.sync_now(self.device)["command"]
+		log = self.claim()[0]["sync_log"]
+		with as_user(self.my_user):
+			api.complete_command(command, "Failed", {"error": "connection refused"})
+		self.assertEqual(
+			frappe.db.get_value("Biometric Sync Log", log, ["status", "error"]),
+			("Failed", "connection refused"),
+		)
+		self.assertEqual(
+			frappe.db.get_value("Biometric Device", self.device, ["status", "last_error"]),
+			("Error", "connection refused"),
+		)
+
+	def test_test_connection_and_status_for_the_dialog(self):
+		with as_user(self.manager):
+			command = desk.test_connection(self.device)["command"]
+		claimed = self.claim()
+		self.assertEqual(claimed[0]["command_type"], "test_connection")
+		self.assertIsNone(claimed[0]["sync_log"])
+		with as_user(self.my_user):
+			api.complete_command(
+				command, "Done", {"memory_used_percent": 12, "device_time": "2026-05-01 10:00:00"}
+			)
+		with as_user(self.manager):
+			status = desk.command_status(command)
+		self.assertEqual(status.status, "Done")
+		self.assertEqual(status.result["device_time"], "2026-05-01 10:00:00")
+
+	def test_only_managers_use_the_desk_methods(self):
+		hr_user = make_user("bsync-cmd-hr", ["HR User"])
+		with as_user(hr_user), self.assertRaises(BiometricSyncError) as caught:
+			desk.sync_now(self.device)
+		self.assertEqual((caught.exception.code, caught.exception.http_status_code), ("NOT_PERMITTED", 403))
+
+	def test_a_sidecar_cannot_touch_another_sidecars_commands(self):
+		command = outbox.create_command("pull", self.mine["sidecar"], self.device)
+		self.assertEqual(self.claim(self.their_user, self.theirs["sidecar"]), [])
+		with as_user(self.their_user):
+			for call in (
+				lambda: api.report_progress(command, 1, 2),
+				lambda: api.complete_command(command, "Done"),
+			):
+				with self.assertRaises(BiometricSyncError) as caught:
+					call()
+				self.assertEqual(caught.exception.code, "NOT_YOUR_SIDECAR")
+		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
+			api.complete_command(command, "Finished")
+		self.assertEqual(caught.exception.code, "INVALID_STATUS")
+		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
+			api.report_progress(f"{PREFIX} no such command", 1, 2)
+		self.assertEqual((caught.exception.code, caught.exception.http_status_code), ("UNKNOWN_COMMAND", 404))
+
+	def test_stale_commands_expire(self):
+		queued = outbox.create_command("pull", self.mine["sidecar"], self.device)
+		running = outbox.create_command("pull", self.mine["sidecar"], self.device)
+		self.claim()
+		past = add_to_date(now_datetime(), minutes=-1)
+		frappe.db.set_value("Biometric Command", [queued, running], "expires_on", past)
+		frappe.db.set_value("Biometric Command", queued, "status", "Queued")
+		self.assertEqual(self.claim(), [])  # expired commands are not handed out
+		expired = outbox.expire_stale()
+		self.assertEqual(set(expired), {queued, running})
+		for name in (queued, running):
+			self.assertEqual(frappe.db.get_value("Biometric Command", name, "status"), "Expired")
+		log = frappe.db.get_value("Biometric Command", running, "sync_log")
+		self.assertEqual(frappe.db.get_value("Biometric Sync Log", log, "status"), "Failed")
+
+	def test_a_silent_claim_is_offered_again(self):
+		command = outbox.create_command("pull", self.mine["sidecar"], self.device)
+		first = self.claim()[0]
+		old = add_to_date(now_datetime(), minutes=-(outbox.LEASE_MINUTES + 1))
+		frappe.db.set_value("Biometric Command", command, "modified", old, update_modified=False)
+		again = self.claim()
+		self.assertEqual([c["name"] for c in again], [command])
+		self.assertEqual(again[0]["attempts"], 2)
+		self.assertEqual(again[0]["sync_log"], first["sync_log"])
+
+	def test_new_commands_nudge_the_sidecar_user(self):
+		published = []
+		original = frappe.publish_realtime
+
+		def spy(event=None, message=None, *args, **kwargs):
+			published.append((event, message, kwargs.get("user")))
+			return original(event, message, *args, **kwargs)
+
+		frappe.publish_realtime = spy
+		try:
+			command = outbox.create_command("reload_config", self.mine["sidecar"])
+		finally:
+			frappe.publish_realtime = original
+		self.assertIn(("biometric_sync:command", {"command": command}, self.my_user), published)
+
+	def test_device_changes_queue_one_reload_config(self):
+		doc = frappe.get_doc("Biometric Device", self.device)
+		doc.host = "192.0.2.99"
+		doc.save()
+		doc.port = 4371
+		doc.save()
+		reloads = frappe.get_all(
+			"Biometric Command",
+			filters={"sidecar": self.mine["sidecar"], "command_type": "reload_config", "status": "Queued"},
+		)
+		self.assertEqual(len(reloads), 1)

@@ -1,0 +1,130 @@
+"""The per-minute tick: due pulls, silent sidecars, alerts, retention."""
+
+import frappe
+from frappe.tests.utils import change_settings
+from frappe.utils import add_to_date, now_datetime
+
+from biometric_sync.api.ingest import push_punches
+from biometric_sync.ingest.processor import process_pending
+from biometric_sync.outbox import scheduler
+from biometric_sync.tests.factories import (
+	PREFIX,
+	BiometricTestCase,
+	make_device,
+	make_sidecar,
+	make_user,
+	punch,
+)
+
+
+class TestScheduler(BiometricTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.manager = make_user("bsync-alerts", ["Biometric Manager"])
+		cls.sidecar = make_sidecar("Sched")
+		cls.zk = make_device("Sched ZK", cls.sidecar, pull_interval=5)
+		cls.adms = make_device("Sched ADMS", cls.sidecar, driver="adms", pull_interval=5)
+		cls.disabled = make_device("Sched Off", cls.sidecar, enabled=0, pull_interval=5)
+		cls.manual_only = make_device("Sched Manual", cls.sidecar, pull_interval=0)
+		frappe.db.commit()
+
+	def setUp(self):
+		super().setUp()
+		frappe.db.delete("Biometric Command", {"sidecar": self.sidecar})
+
+	def ours(self, names):
+		return sorted(n for n in names if n.startswith(PREFIX))
+
+	def pulls(self, device):
+		return frappe.get_all(
+			"Biometric Command",
+			filters={"device": device, "command_type": "pull"},
+			fields=["name", "status", "trigger", "creation"],
+		)
+
+	def test_due_pulls_are_created_once_per_interval(self):
+		now = now_datetime()
+		created = scheduler.create_due_pulls(now)
+		self.assertEqual(
+			self.ours(frappe.db.get_value("Biometric Command", c, "device") for c in created), [self.zk]
+		)
+		[command] = self.pulls(self.zk)
+		self.assertEqual((command.status, command.trigger), ("Queued", "schedule"))
+
+		self.assertEqual([d.name for d in scheduler.due_devices(now) if d.name == self.zk], [])  # one is open
+		frappe.db.set_value("Biometric Command", command.name, "status", "Done")
+		self.assertEqual(
+			[d.name for d in scheduler.due_devices(add_to_date(now, minutes=4)) if d.name == self.zk], []
+		)
+		self.assertEqual(
+			[d.name for d in scheduler.due_devices(add_to_date(now, minutes=6)) if d.name == self.zk],
+			[self.zk],
+		)
+		for device in (self.adms, self.disabled, self.manual_only):
+			self.assertEqual(self.pulls(device), [])
+
+	def test_silent_sidecars_go_offline_with_an_alert(self):
+		silent = make_sidecar("Sched Silent")
+		alive = make_sidecar("Sched Alive")
+		now = now_datetime()
+		frappe.db.set_value(
+			"Biometric Sidecar", silent, {"status": "Online", "last_heartbeat": add_to_date(now, minutes=-30)}
+		)
+		frappe.db.set_value(
+			"Biometric Sidecar", alive, {"status": "Online", "last_heartbeat": add_to_date(now, minutes=-1)}
+		)
+		marked = scheduler.mark_silent_sidecars(now, frappe.get_cached_doc("Biometric Sync Settings"))
+		self.assertEqual(self.ours(marked), [silent])
+		self.assertEqual(frappe.db.get_value("Biometric Sidecar", silent, "status"), "Offline")
+		self.assertEqual(frappe.db.get_value("Biometric Sidecar", alive, "status"), "Online")
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log", {"for_user": self.manager, "document_name": silent, "type": "Alert"}
+			)
+		)
+
+	def test_clock_and_memory_alerts_are_sent_once(self):
+		frappe.db.set_value(
+			"Biometric Device", self.zk, {"clock_drift_seconds": -600, "memory_used_percent": 97}
+		)
+		frappe.db.set_value(
+			"Biometric Device", self.manual_only, {"clock_drift_seconds": 5, "memory_used_percent": 10}
+		)
+		settings = frappe.get_cached_doc("Biometric Sync Settings")
+		raised = [r for r in scheduler.device_alerts(settings) if r[0].startswith(PREFIX)]
+		self.assertEqual(sorted(raised), [(self.zk, "clock"), (self.zk, "memory")])
+		self.assertEqual(
+			frappe.db.count("Notification Log", {"for_user": self.manager, "document_name": self.zk}), 2
+		)
+		self.assertEqual([r for r in scheduler.device_alerts(settings) if r[0].startswith(PREFIX)], [])
+		self.assertEqual(
+			frappe.db.count("Notification Log", {"for_user": self.manager, "document_name": self.zk}), 2
+		)
+
+	@change_settings("Biometric Sync Settings", {"log_retention_days": 30, "punch_retention_days": 10})
+	def test_retention_prunes_only_finished_old_rows(self):
+		old_done = punch(self.zk, "prune-unknown-1", "2026-01-01 09:00:00")
+		old_unmapped = punch(self.zk, "prune-unknown-2", "2026-01-01 09:00:01")
+		recent = punch(self.zk, "prune-unknown-3", "2026-01-01 09:00:02")
+		answer = push_punches(self.sidecar, self.zk, [old_done, old_unmapped, recent])
+		process_pending()
+		frappe.db.set_value("Biometric Punch", [old_done["uid"], recent["uid"]], "status", "Processed")
+		long_ago = add_to_date(now_datetime(), days=-40)
+		frappe.db.set_value("Biometric Punch", [old_done["uid"], old_unmapped["uid"]], "creation", long_ago)
+		frappe.db.set_value("Biometric Sync Log", answer["sync_log"], "creation", long_ago)
+
+		pruned = scheduler.prune(now_datetime(), frappe.get_doc("Biometric Sync Settings"))
+		self.assertGreaterEqual(pruned["punches"], 1)
+		self.assertFalse(frappe.db.exists("Biometric Punch", old_done["uid"]))
+		self.assertTrue(frappe.db.exists("Biometric Punch", old_unmapped["uid"]))  # Unmapped is never pruned
+		self.assertTrue(frappe.db.exists("Biometric Punch", recent["uid"]))
+		self.assertFalse(frappe.db.exists("Biometric Sync Log", answer["sync_log"]))
+		self.assertIsNone(frappe.db.get_value("Biometric Punch", recent["uid"], "sync_log"))
+
+	def test_tick_runs_every_step_and_queues_processing_for_pending_punches(self):
+		push_punches(self.sidecar, self.zk, [punch(self.zk, "tick", "2026-01-02 09:00:00")])
+		self.enqueue.reset_mock()
+		scheduler.tick()
+		self.assertTrue(self.processing_enqueued())
+		self.assertEqual(len([c for c in self.pulls(self.zk) if c.status == "Queued"]), 1)
