@@ -131,7 +131,7 @@ export class FakeSite {
     }
     const body = parsed as unknown as { sidecar: string; device: string; punches: Punch[] };
     if (!Array.isArray(body.punches) || body.punches.length > 1000) {
-      return this.send(res, method, 417, { code: "BATCH_TOO_LARGE", exc_type: "ValidationError" });
+      return this.send(res, method, 413, { code: "BATCH_TOO_LARGE", exc_type: "PayloadTooLargeError" });
     }
     const results = body.punches.map((punch) => {
       if (punch.device !== body.device)

@@ -23,7 +23,7 @@ describe("SiteClient", () => {
     await expect(push(Array.from({ length: 1001 }, () => ({})))).rejects.toMatchObject({
       code: "SITE_REJECTED",
       retryable: false,
-      details: { status: 417, siteCode: "BATCH_TOO_LARGE" },
+      details: { status: 413, siteCode: "BATCH_TOO_LARGE" },
     });
   });
 
