@@ -68,6 +68,8 @@ export interface AdmsServerOptions {
   readonly commandTimeoutMs?: number;
   /** A delivered command without a reply is delivered again after this. Default 60 s. */
   readonly commandResendMs?: number;
+  /** Stamps are written to `state` at most this often (ms). Default 1000. */
+  readonly stampFlushMs?: number;
   /** Punches dated more than this past the host clock (+14 h for any zone) are rejects. Default 24 h. */
   readonly futureToleranceMs?: number;
   /** Punches before this year are rejects (a reset clock). Default 2001. */
@@ -92,6 +94,7 @@ export type UploadObserver = (punches: readonly Punch[]) => void;
 
 const STAMP_KEY = (serialNumber: string, table: string): string => `adms:${serialNumber}:${table}Stamp`;
 const RECENT_REJECTS = 1000;
+const SERIAL_NUMBER = /^[A-Za-z0-9_.-]{1,64}$/;
 
 interface Reply {
   readonly status: number;
@@ -118,6 +121,8 @@ export class AdmsServer {
   private readonly recent = new Map<string, RecordReject[]>();
   private readonly observers = new Map<string, Set<UploadObserver>>();
   private readonly stampWrites = new Set<Promise<void>>();
+  private readonly pendingStamps = new Map<string, string>();
+  private stampTimer: NodeJS.Timeout | null = null;
   private readonly access: AccessPolicy;
   private readonly commands: CommandQueue;
   private readonly log: Logger;
@@ -212,10 +217,15 @@ export class AdmsServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.options.port ?? 8081, this.options.host ?? "0.0.0.0", () => {
-        server.off("error", reject);
-        resolve();
-      });
+      // A deep accept queue: after a restart every terminal reconnects at once, and a full queue drops SYNs
+      // (the terminal then waits a whole SYN retransmit, 1 s and more, before trying again).
+      server.listen(
+        { port: this.options.port ?? 8081, host: this.options.host ?? "0.0.0.0", backlog: 2048 },
+        () => {
+          server.off("error", reject);
+          resolve();
+        },
+      );
     });
     this.server = server;
     this.log.info({ ...this.address, devices: this.devices.size }, "ADMS push server listening");
@@ -233,6 +243,9 @@ export class AdmsServer {
       this.sockets.clear();
       await closed;
     }
+    if (this.stampTimer) clearTimeout(this.stampTimer);
+    this.stampTimer = null;
+    this.flushStamps();
     while (this.stampWrites.size > 0) await Promise.allSettled([...this.stampWrites]);
   }
 
@@ -273,6 +286,11 @@ export class AdmsServer {
       reply = await this.route(req);
     } catch (error) {
       const coded = toSidecarError(error);
+      if (coded.code === "DEVICE_CLOSED") {
+        // The terminal gave up mid-request; it resends what it did not get an OK for.
+        this.log.debug({ err: coded.message }, "terminal dropped a request");
+        return;
+      }
       this.log.error({ code: coded.code, err: coded.message }, "ADMS request failed");
       reply = { status: 500, body: "ERROR" };
     }
@@ -298,7 +316,8 @@ export class AdmsServer {
       .toLowerCase()
       .replace(/\/+$/, "")
       .replace(/\.aspx$/, "");
-    const remote = req.socket.remoteAddress ?? null;
+    // IPv4 terminals on a dual-stack socket show as ::ffff:a.b.c.d; report them as a.b.c.d.
+    const remote = req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "") ?? null;
     if (!this.access.addressAllowed(remote ?? undefined)) {
       this.log.warn({ remoteAddress: remote, route }, "ADMS request from an address outside the allow-list");
       return drain(req, { status: 403, body: "FORBIDDEN", close: true });
@@ -312,8 +331,9 @@ export class AdmsServer {
       return drain(req, { status: 403, body: "FORBIDDEN", close: true });
     }
     const serialNumber = url.searchParams.get("SN") ?? url.searchParams.get("sn");
-    if (!serialNumber || serialNumber.length > 64)
-      return drain(req, { status: 400, body: "BAD REQUEST: SN missing", close: true });
+    // Serial numbers are short and alphanumeric; anything else is not a terminal (and must not reach logs or the site).
+    if (!serialNumber || !SERIAL_NUMBER.test(serialNumber))
+      return drain(req, { status: 400, body: "BAD REQUEST: SN missing or malformed", close: true });
     const device = this.devices.get(serialNumber);
     if (!device) {
       this.reportUnknown(serialNumber, remote);
@@ -398,8 +418,8 @@ export class AdmsServer {
     const body = handshakeReply(
       device.serialNumber,
       {
-        ATTLOG: usableStamp(stringOrNull(this.options.state.get(STAMP_KEY(device.serialNumber, "ATTLOG")))),
-        OPERLOG: usableStamp(stringOrNull(this.options.state.get(STAMP_KEY(device.serialNumber, "OPERLOG")))),
+        ATTLOG: this.stampOf(device.serialNumber, "ATTLOG"),
+        OPERLOG: this.stampOf(device.serialNumber, "OPERLOG"),
       },
       zoneOffsetMinutes(zone, this.now()),
       this.settings,
@@ -553,20 +573,42 @@ export class AdmsServer {
   }
 
   /**
-   * Stamps only save re-uploads, so they are written after the punches are durable and not awaited before
-   * the OK: losing one costs a re-upload (duplicates the site absorbs), never a punch.
+   * Stamps only save re-uploads, so they are written after the punches are durable, not awaited before the
+   * OK, and batched: at most one state write per `stampFlushMs` (every write costs fsyncs the spool needs
+   * more). Losing the last ones costs a re-upload (duplicates the site absorbs), never a punch.
    */
   private saveStamp(serialNumber: string, table: string, stamp: string): void {
-    const write = this.options.state
-      .set(STAMP_KEY(serialNumber, table), stamp)
-      .catch((error: unknown) => {
-        this.log.warn(
-          { serialNumber, table, err: (error as Error).message },
-          "could not store an ADMS stamp; the terminal may re-upload",
-        );
-      })
-      .finally(() => this.stampWrites.delete(write));
-    this.stampWrites.add(write);
+    this.pendingStamps.set(STAMP_KEY(serialNumber, table), stamp);
+    if (this.stampTimer) return;
+    this.stampTimer = setTimeout(() => {
+      this.stampTimer = null;
+      this.flushStamps();
+    }, this.options.stampFlushMs ?? 1000);
+    this.stampTimer.unref();
+  }
+
+  private flushStamps(): void {
+    const stamps = [...this.pendingStamps];
+    this.pendingStamps.clear();
+    // Set in one tick: the state store writes them all in one go.
+    for (const [key, stamp] of stamps) {
+      const write = this.options.state
+        .set(key, stamp)
+        .catch((error: unknown) => {
+          this.log.warn(
+            { key, err: (error as Error).message },
+            "could not store an ADMS stamp; the terminal may re-upload",
+          );
+        })
+        .finally(() => this.stampWrites.delete(write));
+      this.stampWrites.add(write);
+    }
+  }
+
+  /** The stamp to offer a terminal: the newest one, stored or about to be. */
+  private stampOf(serialNumber: string, table: string): string | null {
+    const key = STAMP_KEY(serialNumber, table);
+    return usableStamp(this.pendingStamps.get(key) ?? stringOrNull(this.options.state.get(key)));
   }
 }
 
@@ -586,10 +628,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | n
   if (Number.isFinite(declared) && declared > limit) return null;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) return null;
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw new DeviceError("DEVICE_CLOSED", "the terminal closed the connection mid-body", { cause: error });
   }
   return Buffer.concat(chunks, size).toString("utf8");
 }

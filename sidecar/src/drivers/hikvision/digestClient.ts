@@ -50,7 +50,7 @@ export class DigestClient {
 
   async request(req: DigestRequest): Promise<HttpExchangeResponse> {
     if (this.authFailure) throw this.authFailure;
-    // At most: one try with a cached challenge, one with a fresh challenge, one more if that was stale.
+    // A fresh challenge is answered once; `stale` (an expired nonce, the credentials were right) a few times.
     let freshChallenges = 0;
     for (;;) {
       const response = await this.send(req);
@@ -60,7 +60,12 @@ export class DigestClient {
       // We just answered a fresh challenge and were refused without `stale`: the credentials are wrong.
       if (freshChallenges > 0 && !challenge.stale)
         throw this.latch(response, "the user name or password is wrong");
-      if (freshChallenges >= 2) throw this.latch(response, "it keeps rejecting fresh challenges");
+      if (freshChallenges >= 3) {
+        throw new DeviceError(
+          "HIK_BAD_RESPONSE",
+          `${this.options.baseUrl.host} keeps expiring its nonces (stale) before we can use them`,
+        );
+      }
       freshChallenges++;
       this.challenge = challenge;
       this.nonceCount = 0;

@@ -215,15 +215,13 @@ export class HikvisionDriver implements DeviceDriver {
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<Time version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">' +
       `<timeMode>manual</timeMode><localTime>${formatIsapiTime(time, offset)}</localTime><timeZone>${zoneText}</timeZone></Time>`;
-    const response = await this.request({
-      method: "PUT",
-      path: "/ISAPI/System/time",
-      body,
-      contentType: "application/xml",
-      signal,
-    });
-    if (response.status < 200 || response.status >= 300)
-      throw isapiHttpError("setting the time", response.status, response.body);
+    await this.exchange(
+      { method: "PUT", path: "/ISAPI/System/time", body, contentType: "application/xml", signal },
+      (response) => {
+        if (response.status < 200 || response.status >= 300)
+          throw isapiHttpError("setting the time", response.status, response.body);
+      },
+    );
   }
 
   async disconnect(): Promise<void> {
@@ -400,23 +398,27 @@ export class HikvisionDriver implements DeviceDriver {
     }
   }
 
-  private async fetchPage(cond: AcsEventCond, signal?: AbortSignal): Promise<AcsEventPage> {
-    const response = await this.request({
-      method: "POST",
-      path: ACS_EVENT_PATH,
-      body: acsEventRequestBody(cond),
-      contentType: "application/json",
-      signal,
-    });
-    if (response.status < 200 || response.status >= 300)
-      throw isapiHttpError("the AcsEvent search", response.status, response.body);
-    const page = parseAcsEventPage(response.body);
-    if (page.searchID && page.searchID !== cond.searchID)
-      throw new ProtocolError(
-        "HIK_BAD_RESPONSE",
-        `the device answered search ${page.searchID} to search ${cond.searchID}`,
-      );
-    return page;
+  private fetchPage(cond: AcsEventCond, signal?: AbortSignal): Promise<AcsEventPage> {
+    return this.exchange(
+      {
+        method: "POST",
+        path: ACS_EVENT_PATH,
+        body: acsEventRequestBody(cond),
+        contentType: "application/json",
+        signal,
+      },
+      (response) => {
+        if (response.status < 200 || response.status >= 300)
+          throw isapiHttpError("the AcsEvent search", response.status, response.body);
+        const page = parseAcsEventPage(response.body);
+        if (page.searchID && page.searchID !== cond.searchID)
+          throw new ProtocolError(
+            "HIK_BAD_RESPONSE",
+            `the device answered search ${page.searchID} to search ${cond.searchID}`,
+          );
+        return page;
+      },
+    );
   }
 
   /** The newest event's serial (one event, newest first), for noticing a cleared log. */
@@ -438,32 +440,37 @@ export class HikvisionDriver implements DeviceDriver {
     return newest;
   }
 
-  private async readClock(signal?: AbortSignal): Promise<DeviceClock> {
-    const response = await this.request({ method: "GET", path: "/ISAPI/System/time", signal });
-    if (response.status !== 200) throw isapiHttpError("reading the time", response.status, response.body);
-    const xml = parseXml(response.body, "HIK_BAD_RESPONSE");
-    const localTime = elementText(xml, "localTime");
-    const timeZoneText = elementText(xml, "timeZone")?.trim() ?? null;
-    const parsed = localTime === null ? null : parseIsapiTime(localTime);
-    if (parsed === null)
-      throw new ProtocolError(
-        "HIK_BAD_RESPONSE",
-        `the device time ${JSON.stringify(localTime)} is not an ISO time`,
-      );
-    const zoneOffset = timeZoneText === null ? null : parseHikvisionTimeZone(timeZoneText);
-    const offsetMinutes = parsed.offsetMinutes ?? zoneOffset;
-    return {
-      wall: toDeviceWall({ wall: parsed.wall, offsetMinutes }, this.zone),
-      offsetMinutes,
-      timeZoneText,
-    };
+  private readClock(signal?: AbortSignal): Promise<DeviceClock> {
+    return this.exchange({ method: "GET", path: "/ISAPI/System/time", signal }, (response) => {
+      if (response.status !== 200) throw isapiHttpError("reading the time", response.status, response.body);
+      const xml = parseXml(response.body, "HIK_BAD_RESPONSE");
+      const localTime = elementText(xml, "localTime");
+      const timeZoneText = elementText(xml, "timeZone")?.trim() ?? null;
+      const parsed = localTime === null ? null : parseIsapiTime(localTime);
+      if (parsed === null)
+        throw new ProtocolError(
+          "HIK_BAD_RESPONSE",
+          `the device time ${JSON.stringify(localTime)} is not an ISO time`,
+        );
+      const zoneOffset = timeZoneText === null ? null : parseHikvisionTimeZone(timeZoneText);
+      const offsetMinutes = parsed.offsetMinutes ?? zoneOffset;
+      return {
+        wall: toDeviceWall({ wall: parsed.wall, offsetMinutes }, this.zone),
+        offsetMinutes,
+        timeZoneText,
+      };
+    });
   }
 
   private async deviceInfo(signal?: AbortSignal): Promise<Omit<DeviceInfo, "clock">> {
-    const response = await this.request({ method: "GET", path: "/ISAPI/System/deviceInfo", signal });
-    if (response.status !== 200)
-      throw isapiHttpError("reading device information", response.status, response.body);
-    const xml = parseXml(response.body, "HIK_BAD_RESPONSE");
+    const xml = await this.exchange(
+      { method: "GET", path: "/ISAPI/System/deviceInfo", signal },
+      (response) => {
+        if (response.status !== 200)
+          throw isapiHttpError("reading device information", response.status, response.body);
+        return parseXml(response.body, "HIK_BAD_RESPONSE");
+      },
+    );
     const text = (name: string): string | null => elementText(xml, name)?.trim().slice(0, 200) || null;
     this.serialNumber = text("serialNumber");
     return {
@@ -487,15 +494,17 @@ export class HikvisionDriver implements DeviceDriver {
     body?: unknown,
   ): Promise<number | null> {
     try {
-      const response = await this.request(
+      return await this.exchange(
         body === undefined
           ? { method: "GET", path, signal }
           : { method: "POST", path, body: JSON.stringify(body), contentType: "application/json", signal },
+        (response) => {
+          if (response.status !== 200) return null;
+          const json = JSON.parse(response.body) as Record<string, Record<string, unknown> | undefined>;
+          const value = json[object]?.[field];
+          return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
+        },
       );
-      if (response.status !== 200) return null;
-      const json = JSON.parse(response.body) as Record<string, Record<string, unknown> | undefined>;
-      const value = json[object]?.[field];
-      return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
     } catch (error) {
       const coded = toSidecarError(error);
       if (coded.code === "DEVICE_AUTH_FAILED" || coded.code === "ABORTED") throw coded;
@@ -503,21 +512,25 @@ export class HikvisionDriver implements DeviceDriver {
     }
   }
 
-  /** A request with retries for retryable failures; the body as text. */
-  private async request(req: {
-    method: "GET" | "POST" | "PUT";
-    path: string;
-    body?: string;
-    contentType?: string;
-    signal?: AbortSignal;
-  }): Promise<{ status: number; body: string }> {
+  /**
+   * One request and the reading of its answer, retried whole for retryable failures (timeouts, resets, 5xx,
+   * bodies that do not parse); never for a refused login or a request the device rejects.
+   */
+  private async exchange<T>(
+    req: {
+      method: "GET" | "POST" | "PUT";
+      path: string;
+      body?: string;
+      contentType?: string;
+      signal?: AbortSignal;
+    },
+    read: (response: { status: number; body: string }) => T,
+  ): Promise<T> {
     const attempts = this.options.requestAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await this.client.request(req);
-        if (response.status >= 500 && attempt < attempts)
-          throw isapiHttpError(req.path, response.status, response.body.toString("utf8"));
-        return { status: response.status, body: response.body.toString("utf8") };
+        return read({ status: response.status, body: response.body.toString("utf8") });
       } catch (error) {
         const coded: SidecarError = toSidecarError(error);
         if (!coded.retryable || attempt >= attempts || req.signal?.aborted) throw coded;
