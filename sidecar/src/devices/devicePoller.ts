@@ -83,7 +83,10 @@ export class DevicePoller {
         const key = `cursor:${deviceKey}`;
         const stored = cursors.get(key);
         const cursor = isPullCursor(stored) ? stored : EMPTY_CURSOR;
-        const plan = planAfterCursor(result.punches(), cursor);
+        // A driver with its own cursor already read only what is new: everything it returned is fresh.
+        const plan = result.incremental
+          ? { outcome: "continued" as const, skip: 0 }
+          : planAfterCursor(result.punches(), cursor);
         if (plan.outcome !== "continued") {
           this.log.warn(
             { outcome: plan.outcome, cursor },
@@ -107,7 +110,8 @@ export class DevicePoller {
         }
         if (batch.length > 0) await sink.append(batch);
         fresh += batch.length;
-        await cursors.set(key, cursorAfter(plan, cursor, result.punchCount, lastUid));
+        if (result.incremental) await result.commit?.();
+        else await cursors.set(key, cursorAfter(plan, cursor, result.punchCount, lastUid));
         return {
           device: deviceKey,
           read: result.punchCount,

@@ -61,6 +61,13 @@ export interface ReadResult {
   readonly rejects: RecordReject[];
   /** Every punch in the window, in device order; can be iterated more than once. */
   punches(): Iterable<Punch>;
+  /**
+   * True when the driver read only what is new since its own durable cursor (Hikvision serialNo, eSSL windows):
+   * the caller must then not apply a positional cursor, and calls `commit` once the punches are durable.
+   */
+  readonly incremental?: boolean;
+  /** Moves the driver's own cursor past this read; call only after every punch is durable. */
+  commit?(): Promise<void>;
 }
 
 export interface ReadProgress {

@@ -110,3 +110,63 @@ describe("DevicePoller", () => {
     expect(poller.consecutiveFailures).toBe(0);
   });
 });
+
+describe("DevicePoller with a driver that keeps its own cursor (Hikvision serialNo)", () => {
+  it("hands on everything the driver returns and commits the driver's cursor only after the sink", async () => {
+    const { HikSimulator } = await import("../../simulators/hikvision/hikSimulator.js");
+    const { hikEvents } = await import("../../simulators/hikvision/hikEvents.js");
+    const { HikvisionDriver } = await import("../../../sidecar/src/drivers/hikvision/hikvisionDriver.js");
+    const sim = new HikSimulator({
+      username: "admin",
+      password: "Passw0rd!",
+      events: hikEvents(40, { startUtcMs: Date.UTC(2026, 9, 5, 3, 0) }),
+    });
+    await sim.start();
+    cleanup.push(() => sim.stop());
+    const state = await StateStore.open(await mkdtemp(path.join(tmpdir(), "bsync-hik-poller-")));
+    cleanup.push(() => state.close());
+    const received: Punch[] = [];
+    let failNext = false;
+    const sink: PunchSink = {
+      append(punches) {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error("disk full"));
+        }
+        received.push(...punches);
+        return Promise.resolve();
+      },
+    };
+    const poller = () =>
+      new DevicePoller({
+        deviceKey: "Lobby",
+        driver: new HikvisionDriver({
+          host: "127.0.0.1",
+          port: sim.address.port,
+          username: "admin",
+          password: "Passw0rd!",
+          timeZone: "Asia/Kolkata",
+          deviceId: "Lobby",
+          cursors: state,
+          cursorKey: "hik:Lobby",
+        }),
+        locks: new DeviceLocks(),
+        sink,
+        cursors: state,
+        intervalMs: 1_000,
+      });
+    failNext = true;
+    await expect(poller().pollOnce()).rejects.toThrow("disk full");
+    const first = await poller().pollOnce();
+    expect(first.fresh).toBe(received.length);
+    expect(first.fresh).toBeGreaterThan(0);
+    sim.record(
+      ...hikEvents(3, { firstSerial: 41, startUtcMs: Date.UTC(2026, 9, 6, 3, 0) }).filter(
+        (e) => e.minor !== 21,
+      ),
+    );
+    const second = await poller().pollOnce();
+    expect(second.fresh).toBe(3);
+    expect(new Set(received.map((p) => p.uid)).size).toBe(received.length);
+  });
+});

@@ -1,6 +1,6 @@
 import type { NaiveDateTime } from "../../domain/naiveTime.js";
 import { type Dialect, formatForDialect } from "./dateDialect.js";
-import { escapeXml } from "./xmlReader.js";
+import { escapeXml } from "../shared/xmlReader.js";
 
 /** A SOAP 1.1 call: the body and the SOAPAction header (quoted, as ASMX expects). */
 export interface SoapCall {

@@ -1,5 +1,5 @@
 import { DeviceError, ProtocolError } from "../../errors.js";
-import { elementText, findElement, parseXml, type XmlElement } from "./xmlReader.js";
+import { elementText, findElement, parseXml, type XmlElement } from "../shared/xmlReader.js";
 
 /** What an eSSL web-service answer says, once read. */
 export type SoapOutcome =

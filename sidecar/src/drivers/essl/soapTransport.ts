@@ -1,7 +1,7 @@
 import { type SidecarError, toSidecarError } from "../../errors.js";
 import type { Logger } from "../../logging/logger.js";
 import { sleep } from "../../util/abort.js";
-import { httpExchange } from "../hikvision/httpExchange.js";
+import { httpExchange } from "../shared/httpExchange.js";
 import type { SoapCall } from "./soapRequest.js";
 
 export interface SoapTransportOptions {

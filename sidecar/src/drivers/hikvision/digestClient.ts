@@ -1,6 +1,6 @@
 import { DeviceError } from "../../errors.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digestAuth.js";
-import { httpExchange, type HttpExchangeResponse } from "./httpExchange.js";
+import { httpExchange, type HttpExchangeResponse } from "../shared/httpExchange.js";
 
 export interface DigestClientOptions {
   /** http://host:port or https://host:port */

@@ -15,7 +15,7 @@ import type {
   RecordReject,
   TimeWindow,
 } from "../driver.js";
-import { elementText, parseXml } from "../essl/xmlReader.js";
+import { elementText, parseXml } from "../shared/xmlReader.js";
 import {
   type AcsEventCond,
   type AcsEventInfo,
@@ -83,7 +83,6 @@ export interface HikvisionDriverOptions {
  * punches are durable (after the spool append), exactly like a pull cursor; until then a re-read returns them again.
  */
 export interface CursorReadResult extends ReadResult {
-  /** True when this read started at the stored cursor (only newer events). */
   readonly incremental: boolean;
   /** Highest serialNo seen, or null. */
   readonly lastSerialNo: number | null;

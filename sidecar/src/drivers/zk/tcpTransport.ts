@@ -4,7 +4,7 @@ import { decodePacket, wrapTcp } from "./protocol/packet.js";
 import { TcpFramer } from "./protocol/tcpFramer.js";
 import { TCP_MAX_CHUNK } from "./protocol/constants.js";
 import type { TransportHandlers, ZkTransport } from "./transport.js";
-import { socketError } from "./socketErrors.js";
+import { socketError } from "../shared/socketErrors.js";
 
 export class TcpTransport implements ZkTransport {
   readonly kind = "tcp" as const;

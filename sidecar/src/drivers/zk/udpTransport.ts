@@ -3,7 +3,7 @@ import { SidecarError } from "../../errors.js";
 import { decodePacket } from "./protocol/packet.js";
 import { UDP_MAX_CHUNK } from "./protocol/constants.js";
 import type { TransportHandlers, ZkTransport } from "./transport.js";
-import { socketError } from "./socketErrors.js";
+import { socketError } from "../shared/socketErrors.js";
 
 /** UDP: one datagram is one packet. Binds an ephemeral local port (node-zklib's fixed port collided). */
 export class UdpTransport implements ZkTransport {

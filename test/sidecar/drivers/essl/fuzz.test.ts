@@ -7,7 +7,7 @@ import {
   parseTransactionLines,
 } from "../../../../sidecar/src/drivers/essl/logLines.js";
 import { readSoapAnswer } from "../../../../sidecar/src/drivers/essl/soapResponse.js";
-import { escapeXml, elementText, parseXml } from "../../../../sidecar/src/drivers/essl/xmlReader.js";
+import { escapeXml, elementText, parseXml } from "../../../../sidecar/src/drivers/shared/xmlReader.js";
 import { SidecarError } from "../../../../sidecar/src/errors.js";
 
 const runs = { numRuns: 500 };

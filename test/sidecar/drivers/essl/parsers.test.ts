@@ -9,7 +9,7 @@ import {
 import { getTransactionsLogCall } from "../../../../sidecar/src/drivers/essl/soapRequest.js";
 import { readSoapAnswer } from "../../../../sidecar/src/drivers/essl/soapResponse.js";
 import { datesBetween, splitWindows } from "../../../../sidecar/src/drivers/essl/windows.js";
-import { elementText, parseXml } from "../../../../sidecar/src/drivers/essl/xmlReader.js";
+import { elementText, parseXml } from "../../../../sidecar/src/drivers/shared/xmlReader.js";
 
 const t = (text: string) => text as NaiveDateTime;
 

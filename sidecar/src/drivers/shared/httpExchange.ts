@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { AbortedError, DeviceError } from "../../errors.js";
-import { socketError } from "../zk/socketErrors.js";
+import { socketError } from "./socketErrors.js";
 
 export interface HttpExchangeRequest {
   readonly url: URL;
