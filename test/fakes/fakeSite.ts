@@ -40,6 +40,7 @@ export class FakeSite {
   readonly commands = new Map<string, FakeCommand>();
   readonly heartbeats: unknown[] = [];
   devices: Record<string, unknown>[] = [];
+  admsListenAddress: string | null = null;
   /** Hand out claimed commands again on the next claim (a claim answered twice). */
   reclaim = false;
   /** frappe.publish_realtime(biometric_sync:command) for queued commands. */
@@ -180,6 +181,7 @@ export class FakeSite {
             sidecar: this.sidecarName,
             site_time_zone: "Asia/Kolkata",
             direction_rules: { in: [0, 4], out: [1, 5] },
+            adms_listen_address: this.admsListenAddress,
             devices: this.devices,
           },
         });

@@ -2,9 +2,11 @@ import type { DirectionRules } from "../domain/direction.js";
 import { DeviceLocks } from "../devices/deviceLock.js";
 import { DevicePoller, type CursorStore, type PollResult, type PunchSink } from "../devices/devicePoller.js";
 import type { DeviceDriver } from "../drivers/driver.js";
-import { ZkDriver } from "../drivers/zk/zkDriver.js";
+import type { AdmsServer } from "../drivers/adms/admsServer.js";
+import { driverForSiteDevice } from "../drivers/registry.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
 import type { SiteDevice } from "../site/siteApi.js";
+import type { StateStore } from "../spool/stateStore.js";
 
 /** A device the sidecar currently serves, with what it last learned about it. */
 export interface DeviceRuntime {
@@ -19,29 +21,12 @@ export interface DeviceRuntime {
 
 export interface SupervisorOptions {
   readonly sink: PunchSink;
-  readonly cursors: CursorStore;
+  /** The state store: positional cursors, and the cursors of drivers that keep their own. */
+  readonly cursors: CursorStore & StateStore;
+  /** The ADMS push server, when this sidecar runs one. */
+  readonly admsServer?: AdmsServer | null;
   readonly logger?: Logger;
   readonly timeoutMs?: number;
-}
-
-/** Drivers this sidecar build can run; others are reported as unsupported instead of failing the rest. */
-function makeDriver(
-  device: SiteDevice,
-  rules: DirectionRules | undefined,
-  logger: Logger,
-  timeoutMs: number,
-): DeviceDriver | null {
-  if (device.driver !== "zk" || !device.host) return null;
-  const commKey = Number(device.comm_key ?? 0);
-  return new ZkDriver({
-    host: device.host,
-    port: device.port ?? 4370,
-    commKey: Number.isInteger(commKey) && commKey >= 0 ? commKey : 0,
-    deviceId: device.name,
-    timeoutMs,
-    logger,
-    ...(rules && { directionRules: rules }),
-  });
 }
 
 const fingerprint = (d: SiteDevice, rules: DirectionRules | undefined): string => JSON.stringify([d, rules]);
@@ -57,9 +42,12 @@ export class DeviceSupervisor {
   private readonly locks = new DeviceLocks();
   private readonly log: Logger;
   unsupported: string[] = [];
+  /** Set once the service starts its ADMS push server; ADMS devices need it. */
+  admsServer: AdmsServer | null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: "supervisor" });
+    this.admsServer = options.admsServer ?? null;
   }
 
   reconcile(
@@ -77,15 +65,16 @@ export class DeviceSupervisor {
     }
     this.unsupported = [];
     for (const [name, config] of wanted) {
-      const print = fingerprint(config, rules);
+      const print = fingerprint(config, rules) + (config.driver === "adms" && this.admsServer ? "+adms" : "");
       const existing = this.devices.get(name);
       if (existing?.fingerprint === print) continue;
-      const driver = makeDriver(
-        config,
-        rules,
-        this.options.logger ?? silentLogger,
-        this.options.timeoutMs ?? 10_000,
-      );
+      const driver = driverForSiteDevice(config, {
+        logger: this.options.logger ?? silentLogger,
+        timeoutMs: this.options.timeoutMs ?? 10_000,
+        state: this.options.cursors,
+        admsServer: this.admsServer,
+        ...(rules && { directionRules: rules }),
+      });
       if (!driver) {
         this.unsupported.push(name);
         continue;

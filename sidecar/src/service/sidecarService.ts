@@ -3,9 +3,12 @@ import path from "node:path";
 import type { SidecarConfig, SiteSettings } from "../config/schema.js";
 import { ConfigError, toSidecarError, type SidecarError } from "../errors.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
+import { AdmsServer, type AdmsDevice } from "../drivers/adms/admsServer.js";
+import type { RecordReject } from "../drivers/driver.js";
+import { systemTimeZone } from "../domain/timeZone.js";
 import { CommandChannel } from "../site/commandChannel.js";
 import { RejectLog } from "../site/rejectLog.js";
-import { SiteApi } from "../site/siteApi.js";
+import { SiteApi, type SiteConfig } from "../site/siteApi.js";
 import { SiteClient } from "../site/siteClient.js";
 import { Uploader } from "../site/uploader.js";
 import { Spool } from "../spool/spool.js";
@@ -66,6 +69,7 @@ export class SidecarService {
   private supervisor: DeviceSupervisor | null = null;
   private runner: CommandRunner | null = null;
   private api: SiteApi | null = null;
+  private adms: AdmsServer | null = null;
   private readonly uploadWake = new Wakeup();
   uploadError: SidecarError | null = null;
 
@@ -142,6 +146,7 @@ export class SidecarService {
     this.uploadWake.wake();
     this.channel?.stop();
     await Promise.allSettled(this.loops);
+    await this.adms?.stop().catch(() => undefined);
     await this.supervisor?.stop().catch(() => undefined);
     await this.spool?.close().catch(() => undefined);
     await this.state?.close().catch(() => undefined);
@@ -153,6 +158,11 @@ export class SidecarService {
     for (let attempt = 1; ; attempt++) {
       try {
         const config = await this.api!.getConfig(this.abort.signal);
+        await this.applyAdms(
+          config.devices,
+          config.adms_listen_address ?? null,
+          config.site_time_zone ?? null,
+        );
         this.supervisor!.reconcile(config.devices, config.direction_rules ?? undefined);
         return;
       } catch (error) {
@@ -163,6 +173,53 @@ export class SidecarService {
         await sleep(delay, this.abort.signal);
       }
     }
+  }
+
+  /**
+   * ADMS terminals push to us: the push server runs when the site gives this sidecar a listen address or an
+   * ADMS device, and its list of known serial numbers follows the site's device list.
+   */
+  private async applyAdms(
+    devices: SiteConfig["devices"],
+    listen: string | null,
+    siteZone: string | null,
+  ): Promise<void> {
+    const admsDevices: AdmsDevice[] = devices
+      .filter((d) => d.enabled && d.driver === "adms" && d.serial_number)
+      .map((d) => ({ serialNumber: d.serial_number!, deviceName: d.name, timeZone: d.time_zone ?? null }));
+    if (!this.adms && (listen || admsDevices.length)) {
+      const [host, port] = (listen ?? "0.0.0.0:8081").split(/:(?=\d+$)/);
+      const rejects = new RejectLog<{ device: string; reject: RecordReject; at: string }>(
+        path.join(this.config.spoolDir, "adms-rejected.jsonl"),
+      );
+      this.adms = new AdmsServer({
+        host: host || "0.0.0.0",
+        port: Number(port ?? 8081),
+        devices: admsDevices,
+        sink: {
+          append: async (punches) => {
+            await this.spool!.append(punches);
+            this.uploadWake.wake();
+          },
+        },
+        state: this.state!,
+        defaultTimeZone: siteZone ?? systemTimeZone(),
+        logger: this.log,
+        onUnknownDevice: (serialNumber, address) =>
+          this.log.warn(
+            { serialNumber, address },
+            "an unknown ADMS terminal is pushing; add it on the site to accept it",
+          ),
+        onRejects: (device, list) =>
+          rejects.append(
+            list.map((reject) => ({ device: device.deviceName, reject, at: new Date().toISOString() })),
+          ),
+      });
+      const address = await this.adms.start();
+      this.log.info(address, "ADMS push server listening");
+      this.supervisor!.admsServer = this.adms;
+    }
+    this.adms?.setDevices(admsDevices);
   }
 
   private async heartbeat(): Promise<void> {

@@ -13,10 +13,10 @@ export interface RejectedPunch {
  * Punches the site refused, kept with the site's reason for review (JSON lines, fsync'd) before they leave
  * the spool: a refused punch is set aside, never dropped.
  */
-export class RejectLog {
+export class RejectLog<T extends object = RejectedPunch> {
   constructor(readonly file: string) {}
 
-  async append(records: readonly RejectedPunch[]): Promise<void> {
+  async append(records: readonly T[]): Promise<void> {
     if (records.length === 0) return;
     try {
       const handle = await open(this.file, "a");

@@ -144,4 +144,41 @@ describe("SidecarService against a fake site", () => {
     expect(site.commands.get(name)?.status).toBe("Done");
     expect(claims()).toBe(claimsBefore + 1);
   });
+
+  it("runs an ADMS push server for the site's ADMS terminals: every pushed punch reaches the site once", async () => {
+    const { site, service } = await world();
+    const { AdmsTerminal } = await import("../../simulators/adms/admsTerminal.js");
+    const { terminalPunches } = await import("../../simulators/adms/terminalPunches.js");
+    const net = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as import("node:net").AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    site.devices.push({
+      name: "Canteen ADMS",
+      enabled: true,
+      driver: "adms",
+      serial_number: "ADMS0001",
+      time_zone: "Asia/Kolkata",
+    });
+    site.admsListenAddress = `127.0.0.1:${port}`;
+    await service.start();
+    const terminal = new AdmsTerminal({
+      host: "127.0.0.1",
+      port,
+      serialNumber: "ADMS0001",
+      punches: terminalPunches(250, "2026-10-05"),
+      pollIntervalMs: 50,
+      errorDelayMs: 50,
+    });
+    terminal.start();
+    cleanup.push(() => terminal.stop());
+    await expect
+      .poll(() => [...site.stored.values()].filter((s) => s.punch.device === "Canteen ADMS").length, {
+        timeout: 15_000,
+      })
+      .toBe(250);
+  });
 });
