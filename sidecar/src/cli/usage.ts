@@ -7,7 +7,11 @@ Usage:
       name, sidecar name and API key; the secret comes from apiSecretEnv or apiSecretFile.
   biometric-sidecar unit systemd|supervisor|procfile --config sidecar.json
       Prints a systemd unit, a supervisor program or a Procfile line that runs this file with that config.
-  biometric-sidecar pull --device zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME] [--device ...]
+  biometric-sidecar pull --device URL [--device URL ...]   where URL is one of
+                           zk://HOST:PORT[?commkey=N&tz=Area/City&transport=udp&id=NAME]
+                           hikvision://USER:PASSWORD@HOST[:PORT][?tz=Area/City&id=NAME&https=1]
+                           essl://USER:PASSWORD@HOST[:PORT][/path]?serial=SN[&tz=Area/City&id=NAME]
+                           ebioserver://USER:PASSWORD@HOST[:PORT][/path]?location=NAME[&tz=Area/City]
                          [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
                          [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]
   biometric-sidecar pull --config sidecar.json [--out FILE] [...]
@@ -20,6 +24,8 @@ Usage:
       for Employee Checkin; punches of unmapped user ids go to FILE.unmapped.csv.
   biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8]
       Runs a simulated ZKTeco terminal on 127.0.0.1 (TCP and UDP on the same port) until Ctrl-C.
+  biometric-sidecar simulate hikvision|essl [--records N] [--port P]
+      Runs a simulated Hikvision ISAPI terminal or eTimeTrackLite web service on 127.0.0.1 until Ctrl-C.
   biometric-sidecar demo [--out DIR]
       Starts four simulated terminals with weeks of punches, pulls them through the spool and writes CSVs.
   biometric-sidecar --version | --help

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_DIRECTION_RULES, directionRuleProblems } from "../domain/direction.js";
 import { isValidTimeZone } from "../domain/timeZone.js";
-import { parseZkUrl } from "../drivers/zk/zkUrl.js";
+import { driverForUrl } from "../drivers/registry.js";
+import { silentLogger } from "../logging/logger.js";
 import { ConfigError } from "../errors.js";
 
 const punchState = z.number().int().min(0).max(255);
@@ -17,7 +18,7 @@ const timeZone = z.string().refine(isValidTimeZone, { message: "not an IANA time
 export const deviceSchema = z
   .object({
     name: z.string().min(1, "a device needs a name"),
-    driver: z.literal("zk"),
+    driver: z.enum(["zk", "hikvision", "essl"]),
     url: z.string(),
     timeZone: timeZone.optional(),
     pullIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
@@ -25,7 +26,17 @@ export const deviceSchema = z
   })
   .superRefine((device, ctx) => {
     try {
-      parseZkUrl(device.url);
+      const scheme = /^([a-z]+):/i.exec(device.url)?.[1]?.toLowerCase();
+      const family = scheme === "ebioserver" ? "essl" : scheme;
+      if (family !== device.driver) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: `a ${device.driver} device needs a ${device.driver}:// URL`,
+        });
+        return;
+      }
+      driverForUrl(device.url, { logger: silentLogger, timeoutMs: 1000, state: null });
     } catch (error) {
       for (const problem of error instanceof ConfigError ? error.problems : [String(error)]) {
         ctx.addIssue({ code: "custom", path: ["url"], message: problem });

@@ -3,8 +3,8 @@ import { parseNaiveBound, type NaiveDateTime } from "../../domain/naiveTime.js";
 import { isValidTimeZone } from "../../domain/timeZone.js";
 import type { Punch } from "../../domain/punch.js";
 import type { RecordReject } from "../../drivers/driver.js";
-import { ZkDriver } from "../../drivers/zk/zkDriver.js";
-import { type ZkDeviceAddress, parseZkUrl } from "../../drivers/zk/zkUrl.js";
+import { driverForUrl, type DriverContext } from "../../drivers/registry.js";
+import { silentLogger } from "../../logging/logger.js";
 import { ConfigError, toSidecarError } from "../../errors.js";
 import type { Logger } from "../../logging/logger.js";
 import { writeFileAtomic } from "../../output/atomicFile.js";
@@ -15,8 +15,17 @@ import { Spool } from "../../spool/spool.js";
 import { type ParsedArgs, intOption } from "../args.js";
 import { renderTable } from "../table.js";
 
+/** A device to read, as a URL of any family (zk://, hikvision://, essl://, ebioserver://). */
+export interface PullSource {
+  readonly url: string;
+  /** The name stamped on punches, when the config gives one. */
+  readonly name: string | null;
+  /** The device clock's zone, when the config gives one (else the URL's tz parameter). */
+  readonly timeZone: string | null;
+}
+
 export interface PullPlan {
-  readonly devices: readonly ZkDeviceAddress[];
+  readonly devices: readonly PullSource[];
   readonly since: NaiveDateTime | null;
   readonly until: NaiveDateTime | null;
   readonly out: string | null;
@@ -39,17 +48,17 @@ export function planPull(
 ): PullPlan {
   const { values } = args;
   const problems: string[] = [];
-  const devices: ZkDeviceAddress[] = (config?.devices ?? [])
+  const devices: PullSource[] = (config?.devices ?? [])
     .filter((d) => d.enabled)
-    .map((d) => {
-      const address = parseZkUrl(d.url);
-      return { ...address, deviceId: address.deviceId ?? d.name, timeZone: d.timeZone ?? address.timeZone };
-    });
+    .map((d) => ({ url: d.url, name: d.name, timeZone: d.timeZone ?? null }));
   if (!values.device?.length && devices.length === 0)
-    problems.push("--device zk://HOST:PORT (or --config FILE with devices) is required");
-  for (const url of values.device ?? []) {
+    problems.push("--device URL (or --config FILE with devices) is required");
+  for (const url of values.device ?? []) devices.push({ url, name: null, timeZone: null });
+  // Constructors do no I/O: building each driver once checks every URL, listing all problems together.
+  const probe: DriverContext = { logger: silentLogger, timeoutMs: 1000, state: null };
+  for (const device of devices) {
     try {
-      devices.push(parseZkUrl(url));
+      driverForUrl(device.url, probe);
     } catch (error) {
       problems.push(...(error instanceof ConfigError ? error.problems : [String(error)]));
     }
@@ -107,22 +116,27 @@ export interface DeviceOutcome {
   readonly error: string | null;
 }
 
-async function readDevice(address: ZkDeviceAddress, plan: PullPlan, logger: Logger): Promise<DeviceOutcome> {
-  const label = `${address.host}:${address.port}`;
+async function readDevice(source: PullSource, plan: PullPlan, logger: Logger): Promise<DeviceOutcome> {
+  const {
+    driver,
+    label,
+    timeZone: urlZone,
+  } = driverForUrl(source.url, { logger, timeoutMs: plan.timeoutMs, state: null }, source.name ?? undefined);
+  const timeZone = source.timeZone ?? urlZone;
   const started = performance.now();
-  const driver = new ZkDriver({ ...address, timeoutMs: plan.timeoutMs, logger });
   try {
     const info = await driver.connect();
     const result = await driver.readPunches({
       window: { ...(plan.since && { since: plan.since }), ...(plan.until && { until: plan.until }) },
     });
+    const punches = [...result.punches()];
     return {
       label,
-      deviceId: driver.deviceId,
-      timeZone: address.timeZone,
+      deviceId: punches[0]?.device ?? source.name ?? label,
+      timeZone,
       serial: info.serialNumber ?? "?",
       onDevice: result.deviceRecordCount,
-      punches: [...result.punches()],
+      punches,
       rejects: result.rejects,
       seconds: (performance.now() - started) / 1000,
       error: null,
@@ -131,8 +145,8 @@ async function readDevice(address: ZkDeviceAddress, plan: PullPlan, logger: Logg
     const coded = toSidecarError(error);
     return {
       label,
-      deviceId: driver.deviceId,
-      timeZone: address.timeZone,
+      deviceId: source.name ?? label,
+      timeZone,
       serial: "?",
       onDevice: "-",
       punches: [],

@@ -2,6 +2,10 @@ import { ConfigError } from "../../errors.js";
 import { scenario } from "../../../../test/simulators/zk/scenario.js";
 import type { AttendanceFormat } from "../../../../test/simulators/zk/formats.js";
 import { ZkSimulator } from "../../../../test/simulators/zk/zkSimulator.js";
+import { EsslSimulator } from "../../../../test/simulators/essl/esslSimulator.js";
+import { esslRecords } from "../../../../test/simulators/essl/esslRecords.js";
+import { hikEvents } from "../../../../test/simulators/hikvision/hikEvents.js";
+import { HikSimulator } from "../../../../test/simulators/hikvision/hikSimulator.js";
 import { epochMsToNaive } from "../../domain/naiveTime.js";
 import { type ParsedArgs, intOption } from "../args.js";
 
@@ -14,8 +18,9 @@ export async function runSimulate(
   print: (line: string) => void,
 ): Promise<number> {
   const problems: string[] = [];
+  if (rest[0] === "hikvision" || rest[0] === "essl") return runHttpSimulator(rest[0], args, print);
   if (rest[0] !== "zk")
-    problems.push(`simulate needs a device family: "simulate zk" (got "${rest[0] ?? ""}")`);
+    problems.push(`simulate needs a device family: zk, hikvision or essl (got "${rest[0] ?? ""}")`);
   const records = intOption(args.values.records, "records", 0, 1_000_000, 1_000, problems);
   const port = intOption(args.values.port, "port", 0, 65_535, 4370, problems);
   const commKey = intOption(args.values.commkey, "commkey", 0, 0xffffffff, 0, problems);
@@ -61,4 +66,59 @@ export async function runSimulate(
   });
   await sim.stop();
   return 0;
+}
+
+/** `simulate hikvision|essl`: an ISAPI terminal or an eTimeTrackLite server on 127.0.0.1 until Ctrl-C. */
+async function runHttpSimulator(
+  family: "hikvision" | "essl",
+  args: ParsedArgs,
+  print: (line: string) => void,
+): Promise<number> {
+  const problems: string[] = [];
+  const records = intOption(args.values.records, "records", 0, 1_000_000, 500, problems);
+  const port = intOption(args.values.port, "port", 0, 65_535, family === "hikvision" ? 8080 : 8090, problems);
+  if (problems.length) throw new ConfigError(problems);
+  // Punches over the last days, so a plain pull finds them (the drivers look back a bounded time).
+  const start = Date.now() - 3 * 86_400_000;
+  if (family === "hikvision") {
+    const sim = new HikSimulator({
+      port,
+      username: "admin",
+      password: "admin12345",
+      events: hikEvents(records, { startUtcMs: start }),
+    });
+    const address = await sim.start();
+    print(
+      `Simulated Hikvision terminal (ISAPI, Digest auth admin/admin12345) with ${records} events on ${address.host}:${address.port}. Try:`,
+    );
+    print(
+      `  biometric-sidecar pull --device 'hikvision://admin:admin12345@${address.host}:${address.port}?tz=Asia/Kolkata' --out punches.csv`,
+    );
+    await untilStopped();
+    await sim.stop();
+    return 0;
+  }
+  const sim = new EsslSimulator({
+    port,
+    userName: "api",
+    password: "api",
+    records: esslRecords(records, { serialNumber: "SIM0000001" }, start),
+  });
+  const address = await sim.start();
+  print(
+    `Simulated eTimeTrackLite web service (user api/api, device SIM0000001) with ${records} logs on ${address.host}:${address.port}. Try:`,
+  );
+  print(
+    `  biometric-sidecar pull --device 'essl://api:api@${address.host}:${address.port}?serial=SIM0000001&tz=Asia/Kolkata' --out punches.csv`,
+  );
+  await untilStopped();
+  await sim.stop();
+  return 0;
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
 }
