@@ -19,8 +19,14 @@ def biometric_sync():
 @click.argument("name")
 @click.option("--location", default=None, help="Where the sidecar runs (free text).")
 @click.option("--rotate-secret", is_flag=True, default=False, help="New API secret for an existing sidecar.")
+@click.option(
+	"--procfile",
+	is_flag=True,
+	default=False,
+	help="Development: write the sidecar's config and secret under config/biometric_sidecar/ and add it to the Procfile.",
+)
 @pass_context
-def create_sidecar(context, name, location=None, rotate_secret=False):
+def create_sidecar(context, name, location=None, rotate_secret=False, procfile=False):
 	"""Create a sidecar: API user, keys, Biometric Sidecar row; print the config JSON it needs."""
 	import frappe
 
@@ -40,6 +46,50 @@ def create_sidecar(context, name, location=None, rotate_secret=False):
 	finally:
 		frappe.destroy()
 	click.echo(json.dumps(config, indent=2))
+	if procfile:
+		_write_development_files(config)
+
+
+def _write_development_files(config: dict) -> None:
+	"""Config + secret (mode 600) under config/biometric_sidecar/, and a Procfile line for `bench start`."""
+	import os
+
+	import frappe
+
+	from biometric_sync.sidecar_files import (
+		CONFIG_DIR,
+		procfile_line,
+		sidecar_config,
+		slug,
+		with_procfile_line,
+	)
+
+	bench = os.path.abspath(frappe.utils.get_bench_path())
+	conf = frappe.get_conf(config["site_name"])
+	sidecar = sidecar_config(
+		bench_path=bench,
+		webserver_port=int(conf.get("webserver_port") or 8000),
+		site_name=config["site_name"],
+		socketio_port=int(conf.get("socketio_port") or 9000),
+		sidecar=config["sidecar"],
+		api_key=config["api_key"],
+	)
+	directory = os.path.join(bench, CONFIG_DIR)
+	os.makedirs(directory, exist_ok=True)
+	name = slug(config["sidecar"])
+	secret_file = sidecar["site"]["apiSecretFile"]
+	fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+	with os.fdopen(fd, "w") as handle:
+		handle.write(config["api_secret"] + "\n")
+	with open(os.path.join(directory, f"{name}.json"), "w") as handle:
+		json.dump(sidecar, handle, indent=2)
+	procfile = os.path.join(bench, "Procfile")
+	current = open(procfile).read() if os.path.exists(procfile) else ""
+	with open(procfile, "w") as handle:
+		handle.write(with_procfile_line(current, procfile_line(config["sidecar"])))
+	click.echo(
+		f"Wrote {CONFIG_DIR}/{name}.json and its secret, and added the sidecar to the Procfile: `bench start` runs it."
+	)
 
 
 commands = [biometric_sync]

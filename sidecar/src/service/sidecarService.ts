@@ -95,7 +95,12 @@ export class SidecarService {
     const { site } = this.config;
     this.spool = await Spool.open(path.join(this.config.spoolDir, "spool"), { logger: this.log });
     this.state = await StateStore.open(this.config.spoolDir, { logger: this.log });
-    const client = new SiteClient({ url: site.url, apiKey: site.apiKey, apiSecret: this.apiSecret });
+    const client = new SiteClient({
+      url: site.url,
+      apiKey: site.apiKey,
+      apiSecret: this.apiSecret,
+      siteName: site.siteName,
+    });
     const api = new SiteApi(client, site.sidecar);
     this.api = api;
     const spool = this.spool;

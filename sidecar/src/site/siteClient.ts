@@ -7,6 +7,8 @@ export interface SiteCredentials {
   readonly url: string;
   readonly apiKey: string;
   readonly apiSecret: string;
+  /** Sent as X-Frappe-Site-Name, so the site is found whatever host name the URL uses (e.g. 127.0.0.1). */
+  readonly siteName?: string;
 }
 
 export interface SiteClientOptions extends SiteCredentials {
@@ -47,6 +49,7 @@ export class SiteClient {
   private readonly base: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
+  private readonly siteName: string | undefined;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -54,6 +57,7 @@ export class SiteClient {
     this.base = options.url.replace(/\/+$/, "");
     this.authorization = `token ${options.apiKey}:${options.apiSecret}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.siteName = options.siteName;
   }
 
   /** POSTs JSON to /api/method/<method> and returns Frappe's `message`. */
@@ -133,6 +137,7 @@ export class SiteClient {
           agent: url.protocol === "https:" ? this.httpsAgent : this.httpAgent,
           headers: {
             Authorization: this.authorization,
+            ...(this.siteName && { "X-Frappe-Site-Name": this.siteName }),
             "Content-Type": "application/json",
             Accept: "application/json",
             "Content-Length": Buffer.byteLength(payload),

@@ -1,0 +1,51 @@
+"""The files a development bench needs to run a sidecar beside ``bench start`` (pure: no frappe import).
+
+``bench --site S biometric-sync create-sidecar NAME --procfile`` writes the sidecar's config (the shape the
+sidecar's ``run --config`` validates), its API secret in a separate file readable only by its owner, and a
+Procfile line, so ``bench start`` runs the sidecar with the other bench processes.
+"""
+
+import re
+
+SIDECAR_BUNDLE = "apps/biometric_sync/sidecar/dist/biometric-sidecar.mjs"
+CONFIG_DIR = "config/biometric_sidecar"
+
+
+def slug(name: str) -> str:
+	return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "sidecar"
+
+
+def sidecar_config(
+	*, bench_path: str, webserver_port: int, site_name: str, socketio_port: int, sidecar: str, api_key: str
+) -> dict:
+	"""The sidecar's config file for a development bench; the secret is referenced by file, never written into it.
+
+	Both addresses are 127.0.0.1: Frappe v15's socket.io server refuses an Origin whose host differs from the
+	socket's, and the sidecar names the site with X-Frappe-Site-Name, so no site host name has to resolve.
+	"""
+	base = f"{bench_path}/{CONFIG_DIR}/{slug(sidecar)}"
+	return {
+		"spoolDir": f"{base}-state",
+		"logLevel": "info",
+		"site": {
+			"url": f"http://127.0.0.1:{webserver_port}",
+			"siteName": site_name,
+			"socketUrl": f"http://127.0.0.1:{socketio_port}",
+			"sidecar": sidecar,
+			"apiKey": api_key,
+			"apiSecretFile": f"{base}.secret",
+		},
+	}
+
+
+def procfile_line(sidecar: str) -> str:
+	"""A Procfile entry, relative to the bench directory as bench's own entries are."""
+	name = slug(sidecar)
+	return f"biometric_sidecar_{name.replace('-', '_')}: node {SIDECAR_BUNDLE} run --config {CONFIG_DIR}/{name}.json"
+
+
+def with_procfile_line(procfile: str, line: str) -> str:
+	"""The Procfile with ``line`` added once (an entry of the same process name is replaced)."""
+	process = line.split(":", 1)[0]
+	kept = [row for row in procfile.splitlines() if row.split(":", 1)[0].strip() != process]
+	return "\n".join([*kept, line]) + "\n"
