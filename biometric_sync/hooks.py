@@ -11,6 +11,10 @@ app_license = "mit"
 # frappe v15's installer resolves a bare "hrms" by asking api.github.com for the org, which fails offline.
 required_apps = ["frappe/hrms"]
 
+# The HR page (frontend/, built into public/frontend and www/biometric.html): deep links such as
+# /biometric/devices/Main%20Gate are served by www/biometric.html, whose Vue router shows the right page.
+website_route_rules = [{"from_route": "/biometric/<path:app_path>", "to_route": "biometric"}]
+
 # Installation
 # ------------
 # Roles "Biometric Manager" and "Biometric Sidecar" and the default Biometric Sync Settings (idempotent).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh clone, then runs every check and test the repo has:
-# lint and types (TypeScript and Python), the sidecar bundle, vitest (unit, simulators, oracles, end to end)
-# and pytest (pure Python logic).
+# lint and types (TypeScript, Vue and Python), the sidecar bundle and the HR page's build, vitest (unit,
+# simulators, oracles, end to end, and the HR page in a real browser) and pytest (pure Python logic).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,11 +19,12 @@ if ! cmp -s requirements-dev.txt .venv/.requirements-dev.txt; then
   cp requirements-dev.txt .venv/.requirements-dev.txt
 fi
 
-step "Bundle the sidecar (esbuild)"
+step "Build: the sidecar bundle (esbuild) and the HR page (vite, what bench build runs)"
 npm run build
 
 step "Type check"
 npx tsc -p tsconfig.json
+npm run typecheck --workspace frontend --silent
 
 step "Lint and format"
 npx eslint .
@@ -34,7 +35,8 @@ npx prettier --check . --log-level warn
 step "Python tests (pure logic)"
 .venv/bin/pytest
 
-step "TypeScript tests (unit, simulators, oracles, end to end)"
+step "TypeScript tests (unit, simulators, oracles, end to end, the HR page in chromium)"
+# The browser suite needs Debian's chromium (CHROMIUM_PATH to use another); without it, it says so and skips.
 npx vitest run
 
 step "Frappe integration tests (bench run-tests)"

@@ -1,0 +1,584 @@
+"""Reads and actions of the HR page at /biometric that plain REST cannot do cleanly (frontend/, www/biometric.py).
+
+Who: **Biometric Manager**, **HR Manager** or **System Manager** (the roles that reach the page). The reads
+below use ``ignore_permissions`` on purpose: HR Manager has no Desk permission on Biometric Device, Sidecar or
+Command, yet HR must see which terminals are fine. They return no secrets (no Password field is ever read).
+Actions keep their own rules: Sync Now / Test Connection are ``biometric_sync.api.desk`` (Biometric Manager),
+mapping a user id needs write permission on the Employee (HR Manager has it).
+
+Reads (GET or POST; ``now`` in every answer is the site-local time the answer was made at):
+
+- ``overview()`` → devices by status, sidecars online, last sync per device, punches today and per hour,
+  unmapped counts, alerts (clock drift, memory near full, sidecar silent, authentication failures).
+- ``devices()`` → every device with its last sync and open command.
+- ``device(name)`` → one device (no secrets), its recent runs and commands, the open command, health.
+- ``sidecars()`` → every sidecar with its devices and whether it is silent.
+- ``unmapped_groups()`` → Unmapped punches grouped by device user id (exact string), with counts and
+  first/last seen; plus the Employee lookup field.
+- ``find_employees(txt)`` → Active employees matching ``txt`` (by permission), with their current lookup value.
+
+Action (POST):
+
+- ``map_user_id(device_user_id, employee, replace=0)`` → sets the Employee's lookup field (Biometric Sync
+  Settings, default ``attendance_device_id``) to ``device_user_id``; saving the Employee replays the parked
+  punches (``biometric_sync.ingest.replay``). Answers ``{employee, employee_name, field, device_user_id,
+  previous, replayed}``.
+
+Errors (HTTP status + ``code``, see ``biometric_sync.errors``): ``NOT_PERMITTED`` 403, ``INVALID_ARGUMENT``
+400, ``UNKNOWN_DEVICE`` 404, ``UNKNOWN_EMPLOYEE`` 404, ``INVALID_LOOKUP_FIELD`` 400 (the configured lookup
+field is not a field of Employee), ``ALREADY_MAPPED`` 409 (another Employee already has this id),
+``EMPLOYEE_HAS_ID`` 409 (the Employee has another id; pass ``replace=1`` to change it).
+"""
+
+from collections import defaultdict
+
+import frappe
+from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime, nowdate, time_diff_in_seconds
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.api.access import ADMIN_ROLE, MANAGER_ROLE, require_name
+from biometric_sync.errors import (
+	BiometricSyncError,
+	InvalidArgumentError,
+	NotFoundError,
+	NotPermittedError,
+	fail,
+)
+from biometric_sync.ingest.replay import requeue_unmapped
+
+HR_MANAGER_ROLE = "HR Manager"
+PAGE_ROLES = (MANAGER_ROLE, HR_MANAGER_ROLE, ADMIN_ROLE)
+OPEN_COMMANDS = ("Queued", "Claimed", "Running")
+AUTH_FAILURE_CODES = ("DEVICE_AUTH_FAILED",)
+UNMAPPED_SCAN_LIMIT = 200_000
+RECENT = 10
+
+DEVICE_FIELDS = [
+	"name",
+	"device_name",
+	"enabled",
+	"driver",
+	"sidecar",
+	"time_zone",
+	"pull_interval",
+	"allow_clear_log",
+	"host",
+	"port",
+	"url",
+	"serial_number",
+	"status",
+	"last_seen",
+	"last_error",
+	"clock_drift_seconds",
+	"memory_used_percent",
+	"read_through",
+	"watermark",
+	"modified",
+]
+LOG_FIELDS = [
+	"name",
+	"device",
+	"sidecar",
+	"trigger",
+	"command",
+	"status",
+	"started",
+	"finished",
+	"duration",
+	"read_count",
+	"new_count",
+	"duplicate_count",
+	"unmapped_count",
+	"error_count",
+	"error",
+]
+COMMAND_FIELDS = [
+	"name",
+	"command_type",
+	"device",
+	"status",
+	"trigger",
+	"requested_by",
+	"creation",
+	"finished_on",
+	"progress_done",
+	"progress_total",
+	"progress_message",
+	"error",
+	"sync_log",
+]
+
+
+class ConflictError(BiometricSyncError):
+	http_status_code = 409
+
+
+def can_use_page(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user != "Guest" and bool(set(frappe.get_roles(user)) & set(PAGE_ROLES))
+
+
+def can_manage(user: str | None = None) -> bool:
+	"""Sync Now, Test Connection and device settings (the rule of ``access.require_manager``)."""
+	user = user or frappe.session.user
+	return bool(set(frappe.get_roles(user)) & {MANAGER_ROLE, ADMIN_ROLE})
+
+
+def require_page_user() -> None:
+	if not can_use_page():
+		fail(
+			NotPermittedError,
+			"NOT_PERMITTED",
+			"Only a Biometric Manager, HR Manager or System Manager may do this",
+		)
+
+
+def _thresholds(settings) -> dict:
+	return {
+		"clock_drift_seconds": cint(settings.clock_drift_alert_seconds),
+		"memory_percent": cint(settings.memory_alert_percent),
+		"sidecar_silence_minutes": cint(settings.sidecar_silence_minutes),
+	}
+
+
+def _now() -> str:
+	return str(now_datetime().replace(microsecond=0))
+
+
+def _is_auth_failure(error: str | None) -> bool:
+	return bool(error) and any(str(error).startswith(code) for code in AUTH_FAILURE_CODES)
+
+
+def _last_syncs(devices: list[str]) -> dict[str, frappe._dict]:
+	"""The newest Biometric Sync Log of each device that read the device (a replay of unmapped punches does not)."""
+	if not devices:
+		return {}
+	newest = frappe.db.sql(
+		"""select device, max(started) as started from `tabBiometric Sync Log`
+		where device in %(devices)s and `trigger` != 'replay' group by device""",
+		{"devices": devices},
+		as_dict=True,
+	)
+	found = {}
+	for row in newest:
+		match = frappe.get_all(
+			"Biometric Sync Log",
+			filters={"device": row.device, "started": row.started, "trigger": ("!=", "replay")},
+			fields=LOG_FIELDS,
+			order_by="creation desc",
+			limit=1,
+		)
+		if match:
+			found[row.device] = match[0]
+	return found
+
+
+def _open_commands(devices: list[str]) -> dict[str, frappe._dict]:
+	if not devices:
+		return {}
+	rows = frappe.get_all(
+		"Biometric Command",
+		filters={"device": ("in", devices), "status": ("in", OPEN_COMMANDS)},
+		fields=COMMAND_FIELDS,
+		order_by="creation desc",
+	)
+	found = {}
+	for row in rows:
+		found.setdefault(row.device, row)
+	return found
+
+
+def _sidecar_rows(settings) -> list[frappe._dict]:
+	silence = cint(settings.sidecar_silence_minutes)
+	now = now_datetime()
+	rows = frappe.get_all(
+		"Biometric Sidecar",
+		fields=[
+			"name",
+			"location",
+			"status",
+			"last_heartbeat",
+			"version",
+			"spool_depth",
+			"adms_listen_address",
+		],
+		order_by="name asc",
+	)
+	counts = defaultdict(int)
+	for device in frappe.get_all("Biometric Device", fields=["sidecar"]):
+		counts[device.sidecar] += 1
+	for row in rows:
+		row.devices = counts.get(row.name, 0)
+		row.silent_minutes = (
+			int(time_diff_in_seconds(now, get_datetime(row.last_heartbeat)) // 60)
+			if row.last_heartbeat
+			else None
+		)
+		row.silent = row.status != "Online" or (
+			silence > 0 and (row.silent_minutes is None or row.silent_minutes >= silence)
+		)
+	return rows
+
+
+def _alerts(devices: list[frappe._dict], sidecars: list[frappe._dict], thresholds: dict) -> list[dict]:
+	alerts = []
+	drift_limit, memory_limit = thresholds["clock_drift_seconds"], thresholds["memory_percent"]
+	for device in devices:
+		if not device.enabled:
+			continue
+		if _is_auth_failure(device.last_error):
+			alerts.append(
+				{
+					"kind": "auth_failure",
+					"severity": "red",
+					"doctype": "Biometric Device",
+					"name": device.name,
+					"title": f"{device.name} refused the credentials",
+					"detail": device.last_error,
+				}
+			)
+		drift = device.clock_drift_seconds
+		if drift is not None and drift_limit > 0 and abs(cint(drift)) > drift_limit:
+			alerts.append(
+				{
+					"kind": "clock_drift",
+					"severity": "orange",
+					"doctype": "Biometric Device",
+					"name": device.name,
+					"title": f"Clock of {device.name} is off",
+					"detail": f"{cint(drift):+d} s (alert above {drift_limit} s)",
+					"value": cint(drift),
+				}
+			)
+		memory = device.memory_used_percent
+		if memory is not None and memory_limit > 0 and float(memory) >= memory_limit:
+			alerts.append(
+				{
+					"kind": "memory",
+					"severity": "orange",
+					"doctype": "Biometric Device",
+					"name": device.name,
+					"title": f"Log memory of {device.name} is nearly full",
+					"detail": f"{float(memory):.0f}% used (alert at {memory_limit}%)",
+					"value": float(memory),
+				}
+			)
+	for sidecar in sidecars:
+		if sidecar.silent and sidecar.devices:
+			alerts.append(
+				{
+					"kind": "sidecar_silent",
+					"severity": "red",
+					"doctype": "Biometric Sidecar",
+					"name": sidecar.name,
+					"title": f"Sidecar {sidecar.name} is silent",
+					"detail": (
+						f"No heartbeat for {sidecar.silent_minutes} min"
+						if sidecar.silent_minutes is not None
+						else "It has never connected"
+					),
+					"value": sidecar.silent_minutes,
+				}
+			)
+	order = {"red": 0, "orange": 1}
+	return sorted(alerts, key=lambda a: (order.get(a["severity"], 2), a["kind"], a["name"]))
+
+
+def _today() -> dict:
+	start = getdate(nowdate())
+	return {"start": start, "end": add_days(start, 1)}
+
+
+def _punches_today() -> tuple[int, list[int]]:
+	"""Punches whose site-local time is today, and per hour of the day."""
+	rows = frappe.db.sql(
+		"""select hour(site_time) as hour, count(*) as punches from `tabBiometric Punch`
+		where site_time >= %(start)s and site_time < %(end)s group by hour(site_time)""",
+		_today(),
+	)
+	per_hour = [0] * 24
+	for hour, count in rows:
+		per_hour[cint(hour)] = cint(count)
+	return sum(per_hour), per_hour
+
+
+def _device_rows(name: str | None = None) -> list[frappe._dict]:
+	"""Devices without secrets. Read with the query builder: frappe.get_all (DatabaseQuery) silently drops every
+	field whose name contains "_seen" (it mistakes ``last_seen`` for Frappe's optional ``_seen`` column)."""
+	table = frappe.qb.DocType("Biometric Device")
+	query = frappe.qb.from_(table).select(*(table[field] for field in DEVICE_FIELDS)).orderby(table.name)
+	if name is not None:
+		query = query.where(table.name == name)
+	return query.run(as_dict=True)
+
+
+@frappe.whitelist()
+def overview() -> dict:
+	require_page_user()
+	settings = bsync_settings.get_settings()
+	thresholds = _thresholds(settings)
+	devices = _device_rows()
+	names = [d.name for d in devices]
+	last = _last_syncs(names)
+	sidecars = _sidecar_rows(settings)
+
+	by_status = {"Online": 0, "Offline": 0, "Error": 0, "Unknown": 0}
+	for device in devices:
+		if device.enabled:
+			by_status[device.status or "Unknown"] = by_status.get(device.status or "Unknown", 0) + 1
+	today, per_hour = _punches_today()
+	unmapped = frappe.db.count("Biometric Punch", {"status": "Unmapped"})
+	unmapped_ids = (
+		len(
+			{
+				row[0]
+				for row in frappe.db.sql(
+					"select device_user_id from `tabBiometric Punch` where status = 'Unmapped' limit %s",
+					UNMAPPED_SCAN_LIMIT,
+				)
+			}
+		)
+		if unmapped
+		else 0
+	)
+	return {
+		"now": _now(),
+		"enabled": bool(cint(settings.enabled)),
+		"thresholds": thresholds,
+		"devices": {
+			"total": len(devices),
+			"disabled": sum(1 for d in devices if not d.enabled),
+			"by_status": by_status,
+		},
+		"sidecars": {
+			"total": len(sidecars),
+			"online": sum(1 for s in sidecars if s.status == "Online"),
+		},
+		"last_sync": [
+			{
+				"device": d.name,
+				"status": d.status,
+				"enabled": d.enabled,
+				"sidecar": d.sidecar,
+				"last_seen": d.last_seen,
+				"sync": last.get(d.name),
+			}
+			for d in devices
+		],
+		"punches_today": today,
+		"punches_per_hour": per_hour,
+		"unmapped": {"punches": unmapped, "user_ids": unmapped_ids},
+		"alerts": _alerts(devices, sidecars, thresholds),
+	}
+
+
+@frappe.whitelist()
+def devices() -> dict:
+	require_page_user()
+	rows = _device_rows()
+	names = [d.name for d in rows]
+	last, open_ = _last_syncs(names), _open_commands(names)
+	for row in rows:
+		row.last_sync = last.get(row.name)
+		row.open_command = open_.get(row.name)
+	return {
+		"now": _now(),
+		"can_manage": can_manage(),
+		"thresholds": _thresholds(bsync_settings.get_settings()),
+		"devices": rows,
+	}
+
+
+@frappe.whitelist()
+def device(name: str) -> dict:
+	require_page_user()
+	require_name(name, "name")
+	rows = _device_rows(name)
+	if not rows:
+		fail(NotFoundError, "UNKNOWN_DEVICE", f"Biometric Device {name} does not exist")
+	row = rows[0]
+	settings = bsync_settings.get_settings()
+	sidecar = (
+		frappe.db.get_value(
+			"Biometric Sidecar", row.sidecar, ["name", "status", "last_heartbeat", "location"], as_dict=True
+		)
+		if row.sidecar
+		else None
+	)
+	commands = frappe.get_all(
+		"Biometric Command",
+		filters={"device": name},
+		fields=COMMAND_FIELDS,
+		order_by="creation desc",
+		limit=RECENT,
+	)
+	punches_today = frappe.db.sql(
+		"""select count(*) from `tabBiometric Punch`
+		where device = %(device)s and site_time >= %(start)s and site_time < %(end)s""",
+		{"device": name, **_today()},
+	)[0][0]
+	return {
+		"now": _now(),
+		"can_manage": can_manage(),
+		"thresholds": _thresholds(settings),
+		"site_time_zone": bsync_settings.site_time_zone(),
+		"device": row,
+		"sidecar": sidecar,
+		"runs": frappe.get_all(
+			"Biometric Sync Log",
+			filters={"device": name},
+			fields=LOG_FIELDS,
+			order_by="started desc",
+			limit=RECENT,
+		),
+		"commands": commands,
+		"open_command": next((c for c in commands if c.status in OPEN_COMMANDS), None),
+		"punches_today": cint(punches_today),
+		"unmapped": frappe.db.count("Biometric Punch", {"device": name, "status": "Unmapped"}),
+	}
+
+
+@frappe.whitelist()
+def sidecars() -> dict:
+	require_page_user()
+	settings = bsync_settings.get_settings()
+	return {"now": _now(), "thresholds": _thresholds(settings), "sidecars": _sidecar_rows(settings)}
+
+
+@frappe.whitelist()
+def unmapped_groups() -> dict:
+	"""Grouped in Python: the database collation would merge "A-17" and "a-17" (user ids are exact strings)."""
+	require_page_user()
+	rows = frappe.db.sql(
+		"""select device_user_id, device, coalesce(site_time, punch_time) as seen
+		from `tabBiometric Punch` where status = 'Unmapped' limit %s""",
+		UNMAPPED_SCAN_LIMIT,
+		as_dict=True,
+	)
+	groups: dict[str, dict] = {}
+	for row in rows:
+		user_id = "" if row.device_user_id is None else str(row.device_user_id)
+		group = groups.get(user_id)
+		if group is None:
+			group = groups[user_id] = {
+				"device_user_id": user_id,
+				"punches": 0,
+				"first_seen": row.seen,
+				"last_seen": row.seen,
+				"devices": set(),
+			}
+		group["punches"] += 1
+		group["devices"].add(row.device)
+		if row.seen and (not group["first_seen"] or row.seen < group["first_seen"]):
+			group["first_seen"] = row.seen
+		if row.seen and (not group["last_seen"] or row.seen > group["last_seen"]):
+			group["last_seen"] = row.seen
+	ordered = sorted(groups.values(), key=lambda g: (-g["punches"], g["device_user_id"]))
+	for group in ordered:
+		group["devices"] = sorted(d for d in group["devices"] if d)
+	field = bsync_settings.lookup_field()
+	meta = frappe.get_meta("Employee")
+	return {
+		"now": _now(),
+		"lookup_field": field,
+		"lookup_label": meta.get_label(field) if meta.has_field(field) else field,
+		"total": len(rows),
+		"groups": ordered,
+	}
+
+
+@frappe.whitelist()
+def find_employees(txt: str | None = None) -> dict:
+	require_page_user()
+	field = _lookup_field()
+	text = (txt or "").strip()
+	or_filters = None
+	if text:
+		like = f"%{text}%"
+		or_filters = [["name", "like", like], ["employee_name", "like", like], [field, "like", like]]
+	rows = frappe.get_list(
+		"Employee",
+		filters={"status": "Active"},
+		or_filters=or_filters,
+		fields=["name", "employee_name", "department", "designation", f"`{field}` as lookup_value"],
+		order_by="employee_name asc",
+		limit_page_length=20,
+	)
+	return {"lookup_field": field, "employees": rows}
+
+
+def _lookup_field() -> str:
+	field = bsync_settings.lookup_field()
+	if not frappe.get_meta("Employee").has_field(field):
+		fail(
+			InvalidArgumentError,
+			"INVALID_LOOKUP_FIELD",
+			f"Employee has no field {field} (Biometric Sync Settings → Employee Lookup Field)",
+		)
+	return field
+
+
+@frappe.whitelist(methods=["POST"])
+def map_user_id(device_user_id: str, employee: str, replace: int | str | bool = 0) -> dict:
+	require_page_user()
+	if not isinstance(device_user_id, str) or device_user_id == "":
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "device_user_id is required")
+	require_name(employee, "employee")
+	field = _lookup_field()
+	if not frappe.db.exists("Employee", employee):
+		fail(NotFoundError, "UNKNOWN_EMPLOYEE", f"Employee {employee} does not exist")
+	if not frappe.has_permission("Employee", "write", doc=employee):
+		fail(NotPermittedError, "NOT_PERMITTED", f"You may not change Employee {employee}")
+
+	holders = [
+		row.name
+		for row in frappe.get_all(
+			"Employee",
+			filters={field: device_user_id, "name": ("!=", employee)},
+			fields=["name", f"`{field}` as lookup_value"],
+		)
+		if str(row.lookup_value) == device_user_id  # exact: the collation ignores case and trailing spaces
+	]
+	if holders:
+		fail(
+			ConflictError,
+			"ALREADY_MAPPED",
+			f"{', '.join(holders)} already has {field} = {device_user_id!r}",
+		)
+
+	doc = frappe.get_doc("Employee", employee)
+	previous = doc.get(field)
+	previous = None if previous in (None, "") else str(previous)
+	if previous not in (None, device_user_id) and not cint(replace):
+		fail(
+			ConflictError,
+			"EMPLOYEE_HAS_ID",
+			f"{doc.employee_name or employee} already has {field} = {previous!r}",
+		)
+
+	parked = [
+		name
+		for name, user_id in frappe.get_all(
+			"Biometric Punch",
+			filters={"status": "Unmapped", "device_user_id": device_user_id},
+			fields=["name", "device_user_id"],
+			as_list=True,
+		)
+		if user_id == device_user_id
+	]
+	if previous == device_user_id:
+		# Nothing changes on the Employee, so its on_update hook will not replay: do it here.
+		requeue_unmapped(
+			device_user_id, reason=f"Replayed: Employee {employee} has {field} = {device_user_id}"
+		)
+	else:
+		doc.set(field, device_user_id)
+		doc.save()  # Employee on_update → biometric_sync.ingest.replay replays the parked punches
+	return {
+		"employee": doc.name,
+		"employee_name": doc.employee_name,
+		"field": field,
+		"device_user_id": device_user_id,
+		"previous": previous,
+		"replayed": len(parked),
+	}

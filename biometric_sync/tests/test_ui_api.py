@@ -1,0 +1,325 @@
+"""The HR page's own methods (biometric_sync.api.ui) and its www controller: who may call them, what they answer,
+and that mapping a device user id replays the parked punches."""
+
+import frappe
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from biometric_sync import settings as bsync_settings
+from biometric_sync.api import desk, ui
+from biometric_sync.api.ingest import push_punches
+from biometric_sync.errors import BiometricSyncError
+from biometric_sync.ingest import sync_log
+from biometric_sync.ingest.processor import process_pending
+from biometric_sync.tests.factories import (
+	PREFIX,
+	BiometricTestCase,
+	as_user,
+	make_device,
+	make_sidecar,
+	make_test_employee,
+	make_user,
+	punch,
+)
+from biometric_sync.www import biometric as page
+
+
+class TestUiApi(BiometricTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.token = frappe.generate_hash(length=6).upper()
+		zone = bsync_settings.site_time_zone()
+		cls.sidecar = make_sidecar("UI Online")
+		cls.silent = make_sidecar("UI Silent")
+		frappe.db.set_value(
+			"Biometric Sidecar", cls.sidecar, {"status": "Online", "last_heartbeat": now_datetime()}
+		)
+		frappe.db.set_value(
+			"Biometric Sidecar",
+			cls.silent,
+			{"status": "Offline", "last_heartbeat": add_to_date(now_datetime(), minutes=-45)},
+		)
+		cls.gate = make_device("UI Gate", cls.sidecar, time_zone=zone, comm_key="4321", password="s3cret!")
+		cls.canteen = make_device("UI Canteen", cls.sidecar, time_zone=zone)
+		cls.dock = make_device("UI Dock", cls.silent, time_zone=zone, driver="adms", serial_number="CQZ1")
+		frappe.db.set_value(
+			"Biometric Device",
+			cls.gate,
+			{"status": "Online", "clock_drift_seconds": 500, "memory_used_percent": 95.0},
+		)
+		frappe.db.set_value(
+			"Biometric Device",
+			cls.canteen,
+			{"status": "Error", "last_error": "DEVICE_AUTH_FAILED: 192.0.2.10 rejected the comm key"},
+		)
+		cls.hr = make_user("bsync-ui-hr", ["HR Manager", "HR User"])
+		cls.manager = make_user("bsync-ui-manager", ["Biometric Manager"])
+		cls.nobody = make_user("bsync-ui-nobody", ["Employee"])
+		frappe.db.commit()
+
+	def uid(self, text: str) -> str:
+		"""A device user id unique to this run (Employee.attendance_device_id is unique)."""
+		return f"{text}-{self.token}"
+
+	def assertCode(self, caught, code, status):
+		self.assertEqual((caught.exception.code, caught.exception.http_status_code), (code, status))
+
+	def push(self, device, *items):
+		answer = push_punches(self.sidecar if device != self.dock else self.silent, device, list(items))
+		self.assertTrue(all(r["status"] == "new" for r in answer["results"]), answer)
+
+	def park(self, user_id: str, device: str, count: int, start: str = "2026-05-04 08:00:00"):
+		"""``count`` punches of ``user_id`` that end Unmapped."""
+		base = get_datetime(start)
+		items = [
+			punch(device, user_id, str(add_to_date(base, minutes=7 * k)), state=k % 2) for k in range(count)
+		]
+		self.push(device, *items)
+		process_pending()
+		for item in items:
+			self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+		return items
+
+	# ------------------------------------------------------------------ permissions
+
+	def test_only_the_page_roles_may_read(self):
+		for method, args in [
+			(ui.overview, ()),
+			(ui.devices, ()),
+			(ui.device, (self.gate,)),
+			(ui.sidecars, ()),
+			(ui.unmapped_groups, ()),
+			(ui.find_employees, ("x",)),
+		]:
+			with self.subTest(method=method.__name__):
+				with as_user(self.nobody), self.assertRaises(BiometricSyncError) as caught:
+					method(*args)
+				self.assertCode(caught, "NOT_PERMITTED", 403)
+				with as_user(self.hr):
+					self.assertIsInstance(method(*args), dict)
+		with as_user("Guest"), self.assertRaises(BiometricSyncError) as caught:
+			ui.overview()
+		self.assertCode(caught, "NOT_PERMITTED", 403)
+
+	def test_hr_managers_see_devices_but_do_not_manage_them(self):
+		with as_user(self.hr):
+			self.assertFalse(ui.devices()["can_manage"])
+			self.assertFalse(ui.device(self.gate)["can_manage"])
+			with self.assertRaises(BiometricSyncError) as caught:
+				desk.sync_now(self.gate)
+			self.assertCode(caught, "NOT_PERMITTED", 403)
+		with as_user(self.manager):
+			self.assertTrue(ui.devices()["can_manage"])
+
+	def test_no_secret_reaches_the_page(self):
+		with as_user(self.hr):
+			answers = [ui.devices(), ui.device(self.gate), ui.overview(), ui.sidecars()]
+		text = frappe.as_json(answers)
+		for secret in ("4321", "s3cret!", "comm_key", '"password"', "api_user"):
+			self.assertNotIn(secret, text)
+
+	# ------------------------------------------------------------------ reads
+
+	def test_overview_counts_alerts_and_last_sync(self):
+		with as_user(self.hr):
+			before = ui.overview()
+		now = now_datetime().replace(microsecond=0)
+		times = [add_to_date(now, seconds=-20), add_to_date(now, seconds=-10)]
+		self.push(self.gate, *[punch(self.gate, self.uid("OV"), str(t)) for t in times])
+		scheduled = sync_log.create(self.gate, self.sidecar, "schedule", status="Success", new_count=2)
+		sync_log.create(self.gate, None, "replay", status="Success", started=add_to_date(now, seconds=5))
+		with as_user(self.hr):
+			after = ui.overview()
+
+		self.assertEqual(after["punches_today"], before["punches_today"] + 2)
+		self.assertEqual(sum(after["punches_per_hour"]), after["punches_today"])
+		for t in times:
+			hour = get_datetime(t).hour
+			expected = before["punches_per_hour"][hour] + sum(1 for x in times if x.hour == hour)
+			self.assertEqual(after["punches_per_hour"][hour], expected)
+		self.assertGreaterEqual(after["devices"]["total"], 3)
+		self.assertGreaterEqual(after["devices"]["by_status"]["Error"], 1)
+		self.assertGreaterEqual(after["sidecars"]["total"], after["sidecars"]["online"] + 1)
+
+		rows = {row["device"]: row for row in after["last_sync"]}
+		self.assertEqual(rows[self.gate]["sync"]["name"], scheduled)  # a replay is not a sync with the device
+		self.assertIsNone(rows[self.dock]["sync"])
+
+		alerts = {(a["kind"], a["name"]) for a in after["alerts"]}
+		self.assertIn(("clock_drift", self.gate), alerts)
+		self.assertIn(("memory", self.gate), alerts)
+		self.assertIn(("auth_failure", self.canteen), alerts)
+		self.assertIn(("sidecar_silent", self.silent), alerts)
+		self.assertNotIn(("sidecar_silent", self.sidecar), alerts)
+		severities = [a["severity"] for a in after["alerts"]]
+		self.assertEqual(severities, sorted(severities, key=lambda s: s != "red"))
+
+	def test_devices_and_device(self):
+		seen = now_datetime().replace(microsecond=0)
+		frappe.db.set_value("Biometric Device", self.gate, "last_seen", seen, update_modified=False)
+		with as_user(self.manager):
+			command = desk.sync_now(self.gate)["command"]
+		with as_user(self.hr):
+			devices = {d["name"]: d for d in ui.devices()["devices"]}
+			detail = ui.device(self.gate)
+		self.assertEqual(devices[self.gate]["open_command"]["name"], command)
+		self.assertIsNone(devices[self.dock]["open_command"])
+		self.assertEqual(
+			(devices[self.dock]["driver"], devices[self.dock]["serial_number"]), ("adms", "CQZ1")
+		)
+
+		self.assertEqual(detail["device"]["name"], self.gate)
+		self.assertEqual(detail["device"]["clock_drift_seconds"], 500)
+		# frappe.get_all would drop last_seen (it contains "_seen"): the page must still get it
+		self.assertEqual(get_datetime(detail["device"]["last_seen"]), seen)
+		self.assertEqual(get_datetime(devices[self.gate]["last_seen"]), seen)
+		self.assertEqual(detail["sidecar"]["name"], self.sidecar)
+		self.assertEqual(detail["open_command"]["name"], command)
+		self.assertEqual(detail["commands"][0]["name"], command)
+		self.assertEqual(detail["thresholds"]["clock_drift_seconds"], 120)
+		self.assertIn("punches_today", detail)
+		self.assertIn("unmapped", detail)
+
+		with as_user(self.hr), self.assertRaises(BiometricSyncError) as caught:
+			ui.device(f"{PREFIX} Nowhere")
+		self.assertCode(caught, "UNKNOWN_DEVICE", 404)
+
+	def test_sidecars_say_which_are_silent(self):
+		with as_user(self.hr):
+			rows = {s["name"]: s for s in ui.sidecars()["sidecars"]}
+		self.assertFalse(rows[self.sidecar]["silent"])
+		self.assertEqual(rows[self.sidecar]["devices"], 2)
+		self.assertTrue(rows[self.silent]["silent"])
+		self.assertGreaterEqual(rows[self.silent]["silent_minutes"], 44)
+		self.assertEqual(rows[self.silent]["devices"], 1)
+
+	def test_unmapped_groups_are_exact_user_ids_with_counts_and_first_last_seen(self):
+		user_id = self.uid("0042")
+		self.park(user_id, self.gate, 3, "2026-05-01 08:00:00")
+		self.park(user_id, self.dock, 1, "2026-05-02 09:30:00")
+		self.park(user_id.lower(), self.gate, 2, "2026-05-03 10:00:00")  # another id, not merged
+		with as_user(self.hr):
+			answer = ui.unmapped_groups()
+		groups = {g["device_user_id"]: g for g in answer["groups"]}
+		mine = groups[user_id]
+		self.assertEqual(mine["punches"], 4)
+		self.assertEqual(mine["devices"], sorted([self.gate, self.dock]))
+		self.assertEqual(str(mine["first_seen"]), "2026-05-01 08:00:00")
+		self.assertEqual(str(mine["last_seen"]), "2026-05-02 09:30:00")
+		self.assertEqual(groups[user_id.lower()]["punches"], 2)
+		self.assertEqual(answer["lookup_field"], "attendance_device_id")
+		counts = [g["punches"] for g in answer["groups"]]
+		self.assertEqual(counts, sorted(counts, reverse=True))
+		self.assertGreaterEqual(answer["total"], 6)
+
+	def test_find_employees_shows_their_current_id(self):
+		named = make_test_employee("bsync-ui-find", self.uid("77"))
+		with as_user(self.hr):
+			found = ui.find_employees(self.uid("77"))["employees"]
+		self.assertEqual([(e["name"], e["lookup_value"]) for e in found], [(named, self.uid("77"))])
+
+	# ------------------------------------------------------------------ map_user_id
+
+	def test_mapping_sets_the_lookup_field_and_replays_the_parked_punches(self):
+		user_id = self.uid("MAP")
+		items = self.park(user_id, self.gate, 3)
+		employee = make_test_employee("bsync-ui-map", None)
+		self.enqueue.reset_mock()
+		with as_user(self.hr):
+			answer = ui.map_user_id(user_id, employee)
+		self.assertEqual(
+			(
+				answer["employee"],
+				answer["field"],
+				answer["device_user_id"],
+				answer["previous"],
+				answer["replayed"],
+			),
+			(employee, "attendance_device_id", user_id, None, 3),
+		)
+		self.assertEqual(frappe.db.get_value("Employee", employee, "attendance_device_id"), user_id)
+		self.assertEqual({self.punch_row(i["uid"]).status for i in items}, {"Pending"})
+		self.assertTrue(self.processing_enqueued())
+		with as_user(self.hr):
+			self.assertNotIn(user_id, {g["device_user_id"] for g in ui.unmapped_groups()["groups"]})
+
+		process_pending()
+		rows = [self.punch_row(i["uid"]) for i in items]
+		self.assertEqual({(r.status, r.employee) for r in rows}, {("Processed", employee)})
+
+	def test_mapping_an_id_the_employee_already_has_still_replays(self):
+		user_id = self.uid("SAME")
+		employee = make_test_employee("bsync-ui-same", None)
+		items = self.park(user_id, self.gate, 2)
+		frappe.db.set_value("Employee", employee, "attendance_device_id", user_id)  # no hook ran
+		with as_user(self.hr):
+			answer = ui.map_user_id(user_id, employee)
+		self.assertEqual((answer["previous"], answer["replayed"]), (user_id, 2))
+		self.assertEqual({self.punch_row(i["uid"]).status for i in items}, {"Pending"})
+
+	def test_mapping_refuses_an_id_another_employee_has(self):
+		user_id = self.uid("TAKEN")
+		holder = make_test_employee("bsync-ui-holder", user_id)
+		other = make_test_employee("bsync-ui-other", None)
+		with as_user(self.hr), self.assertRaises(BiometricSyncError) as caught:
+			ui.map_user_id(user_id, other)
+		self.assertCode(caught, "ALREADY_MAPPED", 409)
+		self.assertIn(holder, caught.exception.message)
+		self.assertIsNone(frappe.db.get_value("Employee", other, "attendance_device_id"))
+
+	def test_mapping_replaces_another_id_only_when_asked(self):
+		old, new = self.uid("OLD"), self.uid("NEW")
+		employee = make_test_employee("bsync-ui-replace", old)
+		self.park(new, self.canteen, 1)
+		with as_user(self.hr), self.assertRaises(BiometricSyncError) as caught:
+			ui.map_user_id(new, employee)
+		self.assertCode(caught, "EMPLOYEE_HAS_ID", 409)
+		self.assertEqual(frappe.db.get_value("Employee", employee, "attendance_device_id"), old)
+		with as_user(self.hr):
+			answer = ui.map_user_id(new, employee, replace=1)
+		self.assertEqual((answer["previous"], answer["replayed"]), (old, 1))
+		self.assertEqual(frappe.db.get_value("Employee", employee, "attendance_device_id"), new)
+
+	def test_mapping_needs_write_permission_on_the_employee_and_valid_arguments(self):
+		employee = make_test_employee("bsync-ui-perm", None)
+		with as_user(self.manager), self.assertRaises(BiometricSyncError) as caught:
+			ui.map_user_id(self.uid("P"), employee)  # Biometric Manager alone may not edit Employees
+		self.assertCode(caught, "NOT_PERMITTED", 403)
+		with as_user(self.nobody), self.assertRaises(BiometricSyncError) as caught:
+			ui.map_user_id(self.uid("P"), employee)
+		self.assertCode(caught, "NOT_PERMITTED", 403)
+		with as_user(self.hr):
+			with self.assertRaises(BiometricSyncError) as caught:
+				ui.map_user_id("", employee)
+			self.assertCode(caught, "INVALID_ARGUMENT", 400)
+			with self.assertRaises(BiometricSyncError) as caught:
+				ui.map_user_id(self.uid("P"), "HR-EMP-DOES-NOT-EXIST")
+			self.assertCode(caught, "UNKNOWN_EMPLOYEE", 404)
+		self.assertIsNone(frappe.db.get_value("Employee", employee, "attendance_device_id"))
+
+	# ------------------------------------------------------------------ the page (www/biometric.py)
+
+	def test_page_redirects_guests_and_people_without_the_roles_to_login(self):
+		for user, location in [("Guest", "/login?redirect-to=/biometric"), (self.nobody, "/login")]:
+			with self.subTest(user=user), as_user(user):
+				frappe.local.flags.redirect_location = None
+				with self.assertRaises(frappe.Redirect):
+					page.get_context(frappe._dict())
+				self.assertEqual(frappe.local.flags.redirect_location, location)
+
+	def test_page_boot_data(self):
+		with as_user(self.hr):
+			context = page.get_context(frappe._dict())
+		boot = context.boot
+		self.assertTrue(boot["csrf_token"])
+		self.assertEqual(boot["site_name"], frappe.local.site)
+		self.assertEqual(boot["socketio_port"], frappe.conf.socketio_port or 9000)
+		self.assertEqual((boot["user"], boot["can_manage"]), (self.hr, False))
+		self.assertEqual(boot["roles"], ["HR Manager"])
+		self.assertEqual(boot["lookup_field"], "attendance_device_id")
+		with as_user(self.manager):
+			self.assertTrue(page.get_context(frappe._dict()).boot["can_manage"])
+
+	def test_deep_links_reach_the_page(self):
+		rules = frappe.get_hooks("website_route_rules", app_name="biometric_sync")
+		self.assertIn({"from_route": "/biometric/<path:app_path>", "to_route": "biometric"}, rules)
