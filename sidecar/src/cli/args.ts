@@ -19,6 +19,7 @@ export function parseCommandArgs(argv: readonly string[]) {
         "dry-run": { type: "boolean" },
         "employee-map": { type: "string" },
         "site-tz": { type: "string" },
+        tz: { type: "string" },
         spool: { type: "string" },
         timeout: { type: "string" },
         records: { type: "string" },

@@ -22,7 +22,7 @@ Usage:
       DATE is YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" in the device's wall clock; both bounds are inclusive.
       With --employee-map (CSV: user_id,employee) the file has the columns ERPNext's Data Import expects
       for Employee Checkin; punches of unmapped user ids go to FILE.unmapped.csv.
-  biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8]
+  biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8] [--tz Area/City]
       Runs a simulated ZKTeco terminal on 127.0.0.1 (TCP and UDP on the same port) until Ctrl-C.
   biometric-sidecar simulate hikvision|essl [--records N] [--port P]
       Runs a simulated Hikvision ISAPI terminal or eTimeTrackLite web service on 127.0.0.1 until Ctrl-C.

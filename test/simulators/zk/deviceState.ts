@@ -20,9 +20,9 @@ export class DeviceState {
   private attendanceCache: { format: AttendanceFormat; dataset: Buffer } | null = null;
   private userCache: { format: UserFormat; dataset: Buffer } | null = null;
 
-  constructor(scenario: Scenario, now?: () => number) {
+  constructor(scenario: Scenario, now?: () => number, timeZone: string | null = null) {
     this.identity = scenario.identity;
-    this.clock = new DeviceClock(scenario.clockOffsetMs, now);
+    this.clock = new DeviceClock(scenario.clockOffsetMs, now, timeZone);
     this.punchLog = [...scenario.punches];
     this.userTable = [...scenario.users];
     this.capacities = scenario.capacities;

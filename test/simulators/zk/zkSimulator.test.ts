@@ -461,3 +461,18 @@ describe("ZkSimulator: lifecycle", () => {
     await sleep(1);
   });
 });
+
+describe("the simulated device's clock zone", () => {
+  it("shows the wall-clock time of its configured zone, as a terminal on a wall in that zone does", async () => {
+    const { ZkSimulator: Sim } = await import("./zkSimulator.js");
+    const { scenario: build } = await import("./scenario.js");
+    const fixed = Date.UTC(2026, 10, 21, 6, 0, 0);
+    const sim = new Sim({
+      scenario: build().build(),
+      timeZone: "Asia/Kolkata",
+      now: () => fixed,
+      udpPort: false,
+    });
+    expect(sim.deviceTime()).toEqual({ year: 2026, month: 11, day: 21, hour: 11, minute: 30, second: 0 });
+  });
+});

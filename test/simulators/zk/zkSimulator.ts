@@ -49,6 +49,8 @@ export interface ZkSimulatorOptions {
   readonly seed?: number;
   /** Host clock (epoch ms) the device clock is offset from. Default Date.now. */
   readonly now?: () => number;
+  /** IANA zone the device's clock is set to (a terminal shows local time). Default: the host's zone. */
+  readonly timeZone?: string;
 }
 
 export interface ZkSimulatorAddress {
@@ -103,7 +105,7 @@ export class ZkSimulator {
       splitGapMs,
       liveEventLength: options.liveEventLength ?? (usesNumericIds(attendanceFormat, userFormat) ? 12 : 32),
     };
-    this.device = new DeviceState(s, options.now);
+    this.device = new DeviceState(s, options.now, options.timeZone ?? null);
     this.faults = new FaultBook(options.faults ?? []);
     this.prng = createPrng(options.seed ?? 4370);
     this.maxSessions = options.maxSessions ?? 1;

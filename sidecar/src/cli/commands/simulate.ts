@@ -7,6 +7,7 @@ import { esslRecords } from "../../../../test/simulators/essl/esslRecords.js";
 import { hikEvents } from "../../../../test/simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../../../../test/simulators/hikvision/hikSimulator.js";
 import { epochMsToNaive } from "../../domain/naiveTime.js";
+import { isValidTimeZone, systemTimeZone } from "../../domain/timeZone.js";
 import { type ParsedArgs, intOption } from "../args.js";
 
 const FORMATS: Record<string, AttendanceFormat> = { "40": 40, "16": 16, "8": 8 };
@@ -43,8 +44,11 @@ export async function runSimulate(
           startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10),
         })
   ).build();
+  const timeZone = args.values.tz ?? systemTimeZone();
+  if (!isValidTimeZone(timeZone)) throw new ConfigError([`--tz "${timeZone}" is not an IANA time zone`]);
   const sim = new ZkSimulator({
     scenario: built,
+    timeZone,
     tcpPort: port,
     udpPort: "same",
     commKey,
