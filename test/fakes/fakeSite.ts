@@ -23,6 +23,7 @@ export interface FakeCommand {
   readonly command_type: string;
   readonly device: string | null;
   readonly payload: unknown;
+  readonly syncLog: string | null;
   status: "Queued" | "Claimed" | "Running" | "Done" | "Failed";
   progress: { done: number; total: number; message: string }[];
   result: Record<string, unknown> | null;
@@ -36,6 +37,8 @@ export interface StoredPunch {
 export class FakeSite {
   readonly stored = new Map<string, StoredPunch>();
   readonly calls: { method: string; items: number; status: number }[] = [];
+  /** The sync_log each push_punches call named (null when none). */
+  readonly pushSyncLogs: (string | null)[] = [];
   private readonly faults: FakeSiteFault[] = [];
   readonly commands = new Map<string, FakeCommand>();
   readonly heartbeats: unknown[] = [];
@@ -78,13 +81,19 @@ export class FakeSite {
     return authorization === `token ${this.apiKey}:${this.apiSecret}` ? this.sidecarUser : null;
   }
 
-  queueCommand(command_type: string, device: string | null, payload: unknown = {}): string {
+  queueCommand(
+    command_type: string,
+    device: string | null,
+    payload: unknown = {},
+    syncLog: string | null = null,
+  ): string {
     const name = `BCMD-${String(this.nextCommand++).padStart(5, "0")}`;
     this.commands.set(name, {
       name,
       command_type,
       device,
       payload,
+      syncLog,
       status: "Queued",
       progress: [],
       result: null,
@@ -130,7 +139,13 @@ export class FakeSite {
     if (method !== "biometric_sync.api.ingest.push_punches") {
       return this.send(res, method, 404, { exc_type: "DoesNotExistError" });
     }
-    const body = parsed as unknown as { sidecar: string; device: string; punches: Punch[] };
+    const body = parsed as unknown as {
+      sidecar: string;
+      device: string;
+      punches: Punch[];
+      sync_log?: string;
+    };
+    this.pushSyncLogs.push(body.sync_log ?? null);
     if (!Array.isArray(body.punches) || body.punches.length > 1000) {
       return this.send(res, method, 413, { code: "BATCH_TOO_LARGE", exc_type: "PayloadTooLargeError" });
     }
@@ -190,12 +205,12 @@ export class FakeSite {
           (c) => c.status === "Queued" || (this.reclaim && c.status === "Claimed"),
         );
         for (const c of claimable) c.status = "Claimed";
-        const commands = claimable.map(({ name: n, command_type, device, payload }) => ({
+        const commands = claimable.map(({ name: n, command_type, device, payload, syncLog }) => ({
           name: n,
           command_type,
           device,
           payload,
-          sync_log: null,
+          sync_log: syncLog,
           attempts: 1,
         }));
         return this.send(res, method, 200, { message: { commands } });

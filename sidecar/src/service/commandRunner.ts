@@ -7,11 +7,14 @@ import { ConfigError, SidecarError, toSidecarError } from "../errors.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
 import type { CommandResult, SiteApi, SiteCommand } from "../site/siteApi.js";
 import type { DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
+import type { SyncLogTags } from "./syncLogTags.js";
 
 export interface CommandRunnerOptions {
   readonly api: SiteApi;
   readonly supervisor: DeviceSupervisor;
   readonly sink: PunchSink;
+  /** Tags the punches a run appends with its Sync Log (optional). */
+  readonly tags?: SyncLogTags;
   /** Re-reads the device list from the site (reload_config). */
   readonly reloadConfig: () => Promise<void>;
   /** Called when punches were added to the spool, so the uploader runs now. */
@@ -98,9 +101,9 @@ export class CommandRunner {
         await this.options.reloadConfig();
         return { devices: this.options.supervisor.all().length };
       case "pull":
-        return this.pull(command, this.device(command));
+        return this.tagged(command, (runtime) => this.pull(command, runtime));
       case "pull_range":
-        return this.pullRange(command, this.device(command));
+        return this.tagged(command, (runtime) => this.pullRange(command, runtime));
       case "test_connection":
         return this.testConnection(this.device(command));
       case "sync_time":
@@ -110,6 +113,20 @@ export class CommandRunner {
           "DEVICE_COMMAND_FAILED",
           `this sidecar does not know the command type "${command.command_type}"`,
         );
+    }
+  }
+
+  /** Runs a reading command with its appends tagged with the command's Sync Log. */
+  private async tagged(
+    command: SiteCommand,
+    work: (runtime: DeviceRuntime) => Promise<CommandResult>,
+  ): Promise<CommandResult> {
+    const runtime = this.device(command);
+    this.options.tags?.begin(runtime.config.name, command.sync_log);
+    try {
+      return await work(runtime);
+    } finally {
+      this.options.tags?.end(runtime.config.name);
     }
   }
 

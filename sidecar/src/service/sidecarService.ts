@@ -14,7 +14,9 @@ import { Uploader } from "../site/uploader.js";
 import { Spool } from "../spool/spool.js";
 import { StateStore } from "../spool/stateStore.js";
 import { sleep } from "../util/abort.js";
+import type { Punch } from "../domain/punch.js";
 import { CommandRunner } from "./commandRunner.js";
+import { SyncLogTags } from "./syncLogTags.js";
 import { DeviceSupervisor } from "./deviceSupervisor.js";
 
 export async function resolveApiSecret(
@@ -104,7 +106,16 @@ export class SidecarService {
     const api = new SiteApi(client, site.sidecar);
     this.api = api;
     const spool = this.spool;
-    this.supervisor = new DeviceSupervisor({ sink: spool, cursors: this.state, logger: this.log });
+    const tags = new SyncLogTags();
+    // Appends remember which run's Sync Log they belong to, so uploads are counted in that log on the site.
+    const sink = {
+      append: async (punches: readonly Punch[]): Promise<number[]> => {
+        const seqs = await spool.append(punches);
+        if (punches[0]) tags.note(punches[0].device, seqs);
+        return seqs;
+      },
+    };
+    this.supervisor = new DeviceSupervisor({ sink, cursors: this.state, logger: this.log });
     await this.reloadConfig(true);
 
     const uploader = new Uploader({
@@ -113,6 +124,7 @@ export class SidecarService {
       rejects: new RejectLog(path.join(this.config.spoolDir, "rejected.jsonl")),
       sidecar: site.sidecar,
       logger: this.log,
+      syncLogOf: (seq) => tags.syncLogOf(seq),
     });
     const signal = this.abort.signal;
     this.loops.push(
@@ -124,7 +136,8 @@ export class SidecarService {
     this.runner = new CommandRunner({
       api,
       supervisor: this.supervisor,
-      sink: spool,
+      sink,
+      tags,
       reloadConfig: () => this.reloadConfig(false),
       onSpooled: () => this.uploadWake.wake(),
       logger: this.log,

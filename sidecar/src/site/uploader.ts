@@ -41,6 +41,8 @@ export interface UploaderOptions {
   readonly batchSize?: number;
   readonly backoff?: BackoffPolicy;
   readonly logger?: Logger;
+  /** The site Sync Log a spooled entry belongs to, if any (passed as push_punches' sync_log). */
+  readonly syncLogOf?: (seq: number) => string | null;
 }
 
 const UPLOAD_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
@@ -79,11 +81,13 @@ export class Uploader {
     try {
       for await (const entry of this.options.source.pending()) {
         if (signal?.aborted) break;
-        if (
-          batch.length >= this.batchSize ||
-          (batch.length > 0 && batch[0]!.punch.device !== entry.punch.device)
-        )
-          await flush();
+        // One device and one run's Sync Log per request: push_punches takes both per call.
+        const first = batch[0];
+        const sameGroup =
+          first !== undefined &&
+          first.punch.device === entry.punch.device &&
+          this.syncLogOf(first.seq) === this.syncLogOf(entry.seq);
+        if (batch.length >= this.batchSize || (first !== undefined && !sameGroup)) await flush();
         batch.push(entry);
       }
       await flush();
@@ -148,14 +152,24 @@ export class Uploader {
     return null;
   }
 
+  private syncLogOf(seq: number): string | null {
+    return this.options.syncLogOf?.(seq) ?? null;
+  }
+
   private async push(
     entries: SpoolEntry[],
     signal?: AbortSignal,
   ): Promise<{ created: number; duplicates: number; rejected: number }> {
     const punches: Punch[] = entries.map((e) => e.punch);
+    const syncLog = this.syncLogOf(entries[0]!.seq);
     const answer = await this.options.client.call<{ results?: unknown }>(
       PUSH_PUNCHES,
-      { sidecar: this.options.sidecar, device: punches[0]!.device, punches },
+      {
+        sidecar: this.options.sidecar,
+        device: punches[0]!.device,
+        punches,
+        ...(syncLog && { sync_log: syncLog }),
+      },
       signal,
     );
     const results = Array.isArray(answer?.results) ? (answer.results as PushItemResult[]) : null;

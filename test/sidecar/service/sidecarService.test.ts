@@ -81,7 +81,7 @@ describe("SidecarService against a fake site", () => {
     const { site, sims, service } = await world();
     await service.start();
     await expect.poll(() => site.heartbeats.length).toBeGreaterThan(0);
-    const name = site.queueCommand("pull", "Main Gate");
+    const name = site.queueCommand("pull", "Main Gate", {}, "BSL-0001");
     await expect.poll(() => done(site, name), { timeout: 10_000 }).toBe(true);
     const command = site.commands.get(name)!;
     expect(command.status).toBe("Done");
@@ -93,6 +93,9 @@ describe("SidecarService against a fake site", () => {
     expect(command.progress.at(-1)).toMatchObject({ message: "read 100%" });
     await expect.poll(() => site.stored.size, { timeout: 10_000 }).toBe(sims[0]!.punches.length);
     await expect.poll(() => service.spoolDepth).toBe(0);
+    // The run's uploads name its Sync Log, so the site counts them in that run.
+    expect(site.pushSyncLogs.length).toBeGreaterThan(0);
+    expect(site.pushSyncLogs.every((log) => log === "BSL-0001")).toBe(true);
     // The next pull brings nothing new: the cursor moved.
     const again = site.queueCommand("pull", "Main Gate");
     await expect.poll(() => done(site, again), { timeout: 10_000 }).toBe(true);
