@@ -14,6 +14,9 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``claim_commands(sidecar)`` (POST) → ``{"commands": [{"name", "command_type", "device", "payload",
   "sync_log", "attempts", "expires_on"}]}``.
 - ``report_progress(command, done, total, message)`` (POST) → ``{"status": "Running"}``.
+- ``report_unknown_device(sidecar, serial_number, remote_address)`` (POST): an ADMS terminal that no device
+  names pushed to this sidecar. It is recorded once, disabled, with status Discovered, for a manager to
+  approve by enabling it → ``{"device", "created"}``.
 - ``complete_command(command, status, result)`` (POST): status ``Done`` | ``Failed``; ``result`` an object,
   keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
   ``clock_drift_seconds``, ``memory_used_percent`` → ``{"status": "Done"}``.
@@ -152,3 +155,29 @@ def complete_command(command: str, status: str, result: dict | str | None = None
 	answer = outbox.complete(command, status, _as_object(result, "result"))
 	frappe.db.commit()
 	return answer
+
+
+@frappe.whitelist(methods=["POST"])
+def report_unknown_device(sidecar: str, serial_number: str, remote_address: str | None = None) -> dict:
+	row = require_sidecar(sidecar)
+	serial = (serial_number or "").strip()
+	if not serial or len(serial) > 64 or not serial.isprintable():
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "serial_number must be 1-64 printable characters")
+	existing = frappe.db.get_value("Biometric Device", {"serial_number": serial}, "name")
+	if existing:
+		return {"device": existing, "created": False}
+	doc = frappe.get_doc(
+		{
+			"doctype": "Biometric Device",
+			"device_name": serial if not frappe.db.exists("Biometric Device", serial) else f"ADMS {serial}",
+			"driver": "adms",
+			"serial_number": serial,
+			"sidecar": row.name,
+			"enabled": 0,
+			"status": "Discovered",
+			"host": (remote_address or "")[:140] or None,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return {"device": doc.name, "created": True}

@@ -139,6 +139,29 @@ class TestSidecarEndpoints(BiometricTestCase):
 			frappe.db.get_value("Biometric Device", self.their_device, "clock_drift_seconds"), 999
 		)
 
+	def test_an_unknown_adms_terminal_is_recorded_once_as_discovered_and_disabled(self):
+		from biometric_sync.api.sidecar import report_unknown_device
+
+		serial = f"{PREFIX} NEWSN1"
+		with as_user(self.my_user):
+			first = report_unknown_device(self.mine["sidecar"], serial, "192.0.2.77")
+			again = report_unknown_device(self.mine["sidecar"], serial, "192.0.2.77")
+		self.assertTrue(first["created"])
+		self.assertEqual(again, {"device": first["device"], "created": False})
+		device = frappe.db.get_value(
+			"Biometric Device",
+			first["device"],
+			["driver", "enabled", "status", "sidecar", "host"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			(device.driver, device.enabled, device.status, device.sidecar, device.host),
+			("adms", 0, "Discovered", self.mine["sidecar"], "192.0.2.77"),
+		)
+		with as_user(self.my_user), self.assertRaises(frappe.ValidationError) as caught:
+			report_unknown_device(self.theirs["sidecar"], f"{PREFIX} NEWSN2")
+		self.assertEqual(caught.exception.code, "NOT_YOUR_SIDECAR")
+
 	def test_heartbeat_rejects_a_non_object_status(self):
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
 			api.heartbeat(self.mine["sidecar"], "[1, 2]")

@@ -42,6 +42,8 @@ export class FakeSite {
   private readonly faults: FakeSiteFault[] = [];
   readonly commands = new Map<string, FakeCommand>();
   readonly heartbeats: unknown[] = [];
+  /** Serial numbers of ADMS terminals reported as unknown (report_unknown_device). */
+  readonly discovered: string[] = [];
   devices: Record<string, unknown>[] = [];
   admsListenAddress: string | null = null;
   /** Hand out claimed commands again on the next claim (a claim answered twice). */
@@ -181,10 +183,17 @@ export class FakeSite {
     body: Record<string, unknown>,
   ): void {
     const commandOf = (): FakeCommand | undefined => this.commands.get(String(body.command));
-    if (["heartbeat", "get_config", "claim_commands"].includes(name) && body.sidecar !== this.sidecarName) {
+    if (
+      ["heartbeat", "get_config", "claim_commands", "report_unknown_device"].includes(name) &&
+      body.sidecar !== this.sidecarName
+    ) {
       return this.send(res, method, 403, { code: "NOT_YOUR_SIDECAR", exc_type: "PermissionError" });
     }
     switch (name) {
+      case "report_unknown_device":
+        if (!this.discovered.includes(String(body.serial_number)))
+          this.discovered.push(String(body.serial_number));
+        return this.send(res, method, 200, { message: { device: body.serial_number, created: true } });
       case "heartbeat":
         this.heartbeats.push(body.status);
         return this.send(res, method, 200, {

@@ -223,11 +223,16 @@ export class SidecarService {
         state: this.state!,
         defaultTimeZone: siteZone ?? systemTimeZone(),
         logger: this.log,
-        onUnknownDevice: (serialNumber, address) =>
+        // Reported to the site (throttled by the server), where a manager approves it by enabling the device.
+        onUnknownDevice: (serialNumber, address) => {
           this.log.warn(
             { serialNumber, address },
-            "an unknown ADMS terminal is pushing; add it on the site to accept it",
-          ),
+            "an unknown ADMS terminal is pushing; it is listed on the site as Discovered",
+          );
+          void this.api?.reportUnknownDevice(serialNumber, address).catch((error: unknown) => {
+            this.log.warn({ err: (error as Error).message }, "could not report the unknown ADMS terminal");
+          });
+        },
         onRejects: (device, list) =>
           rejects.append(
             list.map((reject) => ({ device: device.deviceName, reject, at: new Date().toISOString() })),

@@ -114,6 +114,19 @@ export class SiteApi {
     await this.client.call(`${METHOD}.report_progress`, { command, done, total, message }, signal);
   }
 
+  /** An ADMS terminal nobody configured pushed to us: the site records it as Discovered, awaiting approval. */
+  async reportUnknownDevice(
+    serialNumber: string,
+    remoteAddress: string | null,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.client.call(
+      `${METHOD}.report_unknown_device`,
+      { sidecar: this.sidecar, serial_number: serialNumber, remote_address: remoteAddress },
+      signal,
+    );
+  }
+
   async completeCommand(
     command: string,
     status: "Done" | "Failed",
