@@ -1,23 +1,17 @@
 // npm run bench:sidecar — the bundled sidecar serving 100 devices: one pull command each (via the fake site
 // and fake socket.io server), then its peak RSS (VmHWM) and how long the 100 pulls took. Prints figures only.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { COMMAND_EVENT } from "../sidecar/src/site/commandChannel.js";
-import { FakeRealtime } from "../test/fakes/fakeRealtime.js";
-import { FakeSite } from "../test/fakes/fakeSite.js";
+import { startFakeSiteWorld } from "../test/fakes/fakeSiteWorld.js";
 import { scenario } from "../test/simulators/zk/scenario.js";
 import { ZkSimulator } from "../test/simulators/zk/zkSimulator.js";
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
 const root = path.resolve(import.meta.dirname, "..");
 
-const site = new FakeSite();
-await site.start();
-const realtime = new FakeRealtime("bsync.localhost", (auth) => Promise.resolve(site.userFor(auth)));
-await realtime.start();
-site.onCommandQueued = (command) => realtime.publish(COMMAND_EVENT, { command }, site.sidecarUser);
+const fake = await startFakeSiteWorld();
+const { site, realtime } = fake;
 const sims = await Promise.all(
   Array.from({ length: DEVICES }, async (_, i) => {
     const sim = new ZkSimulator({
@@ -39,22 +33,8 @@ site.devices = sims.map((sim, i) => ({
   port: sim.address.tcpPort,
   time_zone: "Asia/Kolkata",
 }));
-const dir = await mkdtemp(path.join(tmpdir(), "bsync-bench-rss-"));
-const config = path.join(dir, "sidecar.json");
-await writeFile(
-  config,
-  JSON.stringify({
-    spoolDir: path.join(dir, "state"),
-    site: {
-      url: site.url,
-      siteName: "bsync.localhost",
-      socketUrl: realtime.url,
-      sidecar: site.sidecarName,
-      apiKey: site.apiKey,
-      apiSecret: site.apiSecret,
-    },
-  }),
-);
+const config = await fake.writeSidecarConfig({ claimIntervalSeconds: 30 });
+const dir = path.dirname(config);
 const child = spawn(
   "node",
   [
@@ -97,7 +77,6 @@ try {
 } finally {
   child.kill("SIGTERM");
   await Promise.all(sims.map((s) => s.stop()));
-  await realtime.stop();
-  await site.stop();
+  await fake.stop();
   await rm(dir, { recursive: true, force: true });
 }

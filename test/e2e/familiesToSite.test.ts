@@ -1,19 +1,16 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { COMMAND_EVENT } from "../../sidecar/src/site/commandChannel.js";
 import { AdmsTerminal } from "../simulators/adms/admsTerminal.js";
 import { terminalPunches } from "../simulators/adms/terminalPunches.js";
 import { esslRecords } from "../simulators/essl/esslRecords.js";
 import { EsslSimulator } from "../simulators/essl/esslSimulator.js";
 import { hikEvents, successful } from "../simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../simulators/hikvision/hikSimulator.js";
-import { FakeRealtime } from "../fakes/fakeRealtime.js";
-import { FakeSite } from "../fakes/fakeSite.js";
+import type { FakeSite } from "../fakes/fakeSite.js";
+import { startFakeSiteWorld } from "../fakes/fakeSiteWorld.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bundle = path.join(root, "sidecar/dist/biometric-sidecar.mjs");
@@ -33,32 +30,12 @@ async function freePort(): Promise<number> {
 
 /** The fake site and socket server, a sidecar config for the bundle, and a way to (re)start the bundle. */
 async function world(devices: Record<string, unknown>[], admsListen: string | null = null) {
-  const site = new FakeSite();
-  await site.start();
-  cleanup.push(() => site.stop());
-  const realtime = new FakeRealtime("bsync.localhost", (auth) => Promise.resolve(site.userFor(auth)));
-  await realtime.start();
-  cleanup.push(() => realtime.stop());
-  site.onCommandQueued = (command) => realtime.publish(COMMAND_EVENT, { command }, site.sidecarUser);
+  const fake = await startFakeSiteWorld();
+  cleanup.push(() => fake.stop());
+  const { site, realtime } = fake;
   site.devices = devices;
   site.admsListenAddress = admsListen;
-  const dir = await mkdtemp(path.join(tmpdir(), "bsync-e2e-families-"));
-  const config = path.join(dir, "sidecar.json");
-  await writeFile(
-    config,
-    JSON.stringify({
-      spoolDir: path.join(dir, "state"),
-      site: {
-        url: site.url,
-        siteName: "bsync.localhost",
-        socketUrl: realtime.url,
-        sidecar: site.sidecarName,
-        apiKey: site.apiKey,
-        apiSecret: site.apiSecret,
-        claimIntervalSeconds: 5,
-      },
-    }),
-  );
+  const config = await fake.writeSidecarConfig();
   const start = (): ChildProcess => {
     const child = spawn("node", [bundle, "run", "--config", config, "--log-level", "error"], {
       stdio: ["ignore", "ignore", "pipe"],

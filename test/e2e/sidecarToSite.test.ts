@@ -1,12 +1,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { COMMAND_EVENT } from "../../sidecar/src/site/commandChannel.js";
-import { FakeRealtime } from "../fakes/fakeRealtime.js";
-import { FakeSite } from "../fakes/fakeSite.js";
+import { startFakeSiteWorld } from "../fakes/fakeSiteWorld.js";
 import { scenario } from "../simulators/zk/scenario.js";
 import { ZkSimulator } from "../simulators/zk/zkSimulator.js";
 
@@ -33,13 +29,9 @@ describe("end to end through the bundle", () => {
   });
 
   it("delivers every punch exactly once through a kill -9 and restart of the sidecar", async () => {
-    const site = new FakeSite();
-    await site.start();
-    cleanup.push(() => site.stop());
-    const realtime = new FakeRealtime("bsync.localhost", (auth) => Promise.resolve(site.userFor(auth)));
-    await realtime.start();
-    cleanup.push(() => realtime.stop());
-    site.onCommandQueued = (command) => realtime.publish(COMMAND_EVENT, { command }, site.sidecarUser);
+    const fake = await startFakeSiteWorld();
+    cleanup.push(() => fake.stop());
+    const { site, realtime } = fake;
     const sim = new ZkSimulator({
       scenario: scenario()
         .realisticWeeks({ employees: 30, weeks: 2, startDate: "2026-10-05", seed: 5 })
@@ -58,24 +50,7 @@ describe("end to end through the bundle", () => {
         time_zone: "Asia/Kolkata",
       },
     ];
-    const dir = await mkdtemp(path.join(tmpdir(), "bsync-e2e-"));
-    const config = path.join(dir, "sidecar.json");
-    await writeFile(path.join(dir, "secret"), `${site.apiSecret}\n`);
-    await writeFile(
-      config,
-      JSON.stringify({
-        spoolDir: path.join(dir, "state"),
-        site: {
-          url: site.url,
-          siteName: "bsync.localhost",
-          socketUrl: realtime.url,
-          sidecar: site.sidecarName,
-          apiKey: site.apiKey,
-          apiSecretFile: "secret",
-          claimIntervalSeconds: 5,
-        },
-      }),
-    );
+    const config = await fake.writeSidecarConfig({ secretInFile: true });
 
     const first = startBundle(config);
     await expect.poll(() => realtime.connectedUsers(), { timeout: 15_000 }).toEqual([site.sidecarUser]);
