@@ -5,7 +5,9 @@ sidecar's ``run --config`` validates), its API secret in a separate file readabl
 Procfile line, so ``bench start`` runs the sidecar with the other bench processes.
 """
 
+import json
 import re
+from pathlib import Path
 
 SIDECAR_BUNDLE = "apps/biometric_sync/sidecar/dist/biometric-sidecar.mjs"
 CONFIG_DIR = "config/biometric_sidecar"
@@ -38,10 +40,17 @@ def sidecar_config(
 	}
 
 
+def service_node_flags() -> list[str]:
+	"""The Node options the sidecar's own unit files use (memory caps), from the file both sides read."""
+	path = Path(__file__).resolve().parent.parent / "sidecar" / "service-node-flags.json"
+	return list(json.loads(path.read_text())["flags"])
+
+
 def procfile_line(sidecar: str) -> str:
 	"""A Procfile entry, relative to the bench directory as bench's own entries are."""
 	name = slug(sidecar)
-	return f"biometric_sidecar_{name.replace('-', '_')}: node {SIDECAR_BUNDLE} run --config {CONFIG_DIR}/{name}.json"
+	node = " ".join(["node", *service_node_flags(), SIDECAR_BUNDLE])
+	return f"biometric_sidecar_{name.replace('-', '_')}: {node} run --config {CONFIG_DIR}/{name}.json"
 
 
 def with_procfile_line(procfile: str, line: str) -> str:

@@ -27,8 +27,8 @@ class TestSidecarFiles(unittest.TestCase):
 	def test_procfile_line_runs_the_bundle_with_the_config(self):
 		self.assertEqual(
 			procfile_line("Head Office"),
-			"biometric_sidecar_head_office: node apps/biometric_sync/sidecar/dist/biometric-sidecar.mjs run "
-			"--config config/biometric_sidecar/head-office.json",
+			"biometric_sidecar_head_office: node --max-old-space-size=96 --max-semi-space-size=2 "
+			"apps/biometric_sync/sidecar/dist/biometric-sidecar.mjs run --config config/biometric_sidecar/head-office.json",
 		)
 
 	def test_procfile_gets_the_line_once(self):

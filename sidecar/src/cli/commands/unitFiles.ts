@@ -1,6 +1,7 @@
 import path from "node:path";
 import { ConfigError } from "../../errors.js";
 import type { ParsedArgs } from "../args.js";
+import { SERVICE_NODE_FLAGS } from "../serviceNodeFlags.js";
 
 export type UnitKind = "systemd" | "supervisor" | "procfile";
 
@@ -9,6 +10,11 @@ export interface UnitPlan {
   readonly bundle: string;
   readonly config: string;
   readonly user: string;
+}
+
+/** `node` with the service's memory caps, then the bundle. */
+function nodeCommand(p: UnitPlan): string {
+  return [p.node, ...SERVICE_NODE_FLAGS, p.bundle].join(" ");
 }
 
 /** A systemd unit: restarted on failure; the API secret comes from an EnvironmentFile, not the unit. */
@@ -21,7 +27,7 @@ Wants=network-online.target
 [Service]
 Type=simple
 User=${p.user}
-ExecStart=${p.node} ${p.bundle} run --config ${p.config}
+ExecStart=${nodeCommand(p)} run --config ${p.config}
 # BSYNC_API_SECRET=... (referenced by apiSecretEnv in the config); keep this file mode 600.
 EnvironmentFile=-/etc/biometric-sidecar.env
 Restart=on-failure
@@ -37,7 +43,7 @@ WantedBy=multi-user.target
 /** A supervisor program, as bench's production setup uses supervisor for its own processes. */
 export function supervisorProgram(p: UnitPlan): string {
   return `[program:biometric-sidecar]
-command=${p.node} ${p.bundle} run --config ${p.config}
+command=${nodeCommand(p)} run --config ${p.config}
 user=${p.user}
 autostart=true
 autorestart=true
@@ -50,7 +56,7 @@ stdout_logfile=/var/log/biometric-sidecar.log
 
 /** A Procfile line for `bench start` in development. */
 export function procfileLine(p: UnitPlan): string {
-  return `biometric_sidecar: ${p.node} ${p.bundle} run --config ${p.config}\n`;
+  return `biometric_sidecar: ${nodeCommand(p)} run --config ${p.config}\n`;
 }
 
 export function runUnitFiles(
