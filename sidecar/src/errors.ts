@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   /** The terminal answered a command with a non-zero Return code. */
   ADMS_COMMAND_REJECTED: false,
   ADMS_SERVER_STOPPED: true,
+  /** The push server could not listen on its address and port (in use, or not this host's address). */
+  ADMS_LISTEN_FAILED: true,
   HIK_BAD_RESPONSE: true,
   /** The device refused the request itself (HTTP 400/403/404 with a ResponseStatus). */
   HIK_REQUEST_REJECTED: false,

@@ -12,8 +12,10 @@ Usage:
                            hikvision://USER:PASSWORD@HOST[:PORT][?tz=Area/City&id=NAME&https=1]
                            essl://USER:PASSWORD@HOST[:PORT][/path]?serial=SN[&tz=Area/City&id=NAME]
                            ebioserver://USER:PASSWORD@HOST[:PORT][/path]?location=NAME[&tz=Area/City]
+                           adms://SERIAL_NUMBER[?id=NAME&tz=Area/City]   (a terminal that pushes to us)
                          [--since DATE] [--until DATE] [--out FILE.csv|FILE.json] [--dry-run]
                          [--employee-map FILE.csv [--site-tz Area/City]] [--spool DIR] [--timeout MS]
+                         [--adms-port P] [--adms-host IP] [--wait SECONDS]
   biometric-sidecar pull --config sidecar.json [--out FILE] [...]
       Standalone mode: the enabled devices (and spool directory) of a config file, validated once with every
       problem listed: {"spoolDir": "spool", "devices": [{"name": "Main Gate", "driver": "zk",
@@ -21,11 +23,24 @@ Usage:
       Reads every punch from the device(s), keeps them in the durable spool, then writes the file.
       DATE is YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS" in the device's wall clock; both bounds are inclusive.
       With --employee-map (CSV: user_id,employee) the file has the columns ERPNext's Data Import expects
-      for Employee Checkin; punches of unmapped user ids go to FILE.unmapped.csv.
+      for Employee Checkin; punches of unmapped user ids go to FILE.unmapped.csv. Each punch is written once,
+      also when it was read twice or left in the spool by an interrupted run (written by the next pull).
+      ADMS (iClock push) terminals: while the pull runs, a push server listens on --adms-host (default
+      0.0.0.0) port --adms-port (default 8081); set the terminal's ADMS/cloud server to this computer and port.
+      Each adms:// terminal has --wait seconds (default 120) from the start to call, else ADMS_DEVICE_OFFLINE;
+      then it is asked to upload --since..--until again. Everything it uploads is in the spool before it is
+      answered OK; what it pushes on its own outside the window goes to FILE.outside-window.csv. tz is the
+      zone of its clock (sent to it; default: this computer's). Terminals not listed are refused and named.
+      --dry-run cannot be used with adms:// devices (what a terminal is answered OK for must be kept).
   biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8] [--tz Area/City]
       Runs a simulated ZKTeco terminal on 127.0.0.1 (TCP and UDP on the same port) until Ctrl-C.
   biometric-sidecar simulate hikvision|essl [--records N] [--port P]
       Runs a simulated Hikvision ISAPI terminal or eTimeTrackLite web service on 127.0.0.1 until Ctrl-C.
+  biometric-sidecar simulate adms --server http://HOST:PORT [--sn SERIAL] [--records N] [--tz Area/City]
+                                  [--key K]
+      Runs a simulated ZKTeco terminal in ADMS push mode that pushes N punches (default 500, the last week's
+      first) to a sidecar's push server until Ctrl-C, retrying every second while the server is not up;
+      --key is sent as ?key= on every request. Prints the pull command that reads it.
   biometric-sidecar demo [--out DIR]
       Starts four simulated terminals with weeks of punches, pulls them through the spool and writes CSVs.
   biometric-sidecar --version | --help

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_DIRECTION_RULES, directionRuleProblems } from "../domain/direction.js";
 import { isValidTimeZone } from "../domain/timeZone.js";
+import { parseAdmsUrl } from "../drivers/adms/admsUrl.js";
 import { driverForUrl } from "../drivers/registry.js";
 import { silentLogger } from "../logging/logger.js";
 import { ConfigError } from "../errors.js";
@@ -18,7 +19,8 @@ const timeZone = z.string().refine(isValidTimeZone, { message: "not an IANA time
 export const deviceSchema = z
   .object({
     name: z.string().min(1, "a device needs a name"),
-    driver: z.enum(["zk", "hikvision", "essl"]),
+    /** adms: a terminal that pushes to the sidecar, `adms://SERIAL_NUMBER` (read by `pull`'s push server). */
+    driver: z.enum(["zk", "hikvision", "essl", "adms"]),
     url: z.string(),
     timeZone: timeZone.optional(),
     pullIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
@@ -36,7 +38,8 @@ export const deviceSchema = z
         });
         return;
       }
-      driverForUrl(device.url, { logger: silentLogger, timeoutMs: 1000, state: null });
+      if (device.driver === "adms") parseAdmsUrl(device.url);
+      else driverForUrl(device.url, { logger: silentLogger, timeoutMs: 1000, state: null });
     } catch (error) {
       for (const problem of error instanceof ConfigError ? error.problems : [String(error)]) {
         ctx.addIssue({ code: "custom", path: ["url"], message: problem });

@@ -119,6 +119,24 @@ describe("biometric-sidecar pull", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("completes an interrupted run: the next pull writes each punch once, though it read them again", async () => {
+    const spool = path.join(dir, "spool");
+    const device = `zk://127.0.0.1:${sim.address.tcpPort}?commkey=77`;
+    // The file cannot be written: the punches stay in the spool, unconfirmed.
+    const broken = path.join(dir, "missing", "p.csv");
+    expect(await run("pull", "--device", device, "--out", broken, "--spool", spool)).toBe(1);
+    const out = path.join(dir, "p.csv");
+    expect(await run("pull", "--device", device, "--out", out, "--spool", spool)).toBe(0);
+    const uids = parseCsv(await readFile(out, "utf8"))
+      .slice(1)
+      .map((r) => r[6]);
+    expect(uids).toHaveLength(3);
+    expect(new Set(uids).size).toBe(3);
+    expect(output.join("\n")).toMatch(
+      /3 punches left in the spool by an earlier interrupted run are included/,
+    );
+  });
+
   it("pulls the enabled devices of a config file, named and zoned as configured (standalone mode)", async () => {
     const { writeFile } = await import("node:fs/promises");
     const config = path.join(dir, "sidecar.json");

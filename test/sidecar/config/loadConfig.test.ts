@@ -49,6 +49,25 @@ describe("parseConfig", () => {
     expect(text).toMatch(/surprise/);
     expect(problems.length).toBeGreaterThanOrEqual(8);
   });
+
+  it("takes ADMS terminals as adms://SERIAL devices and checks their URLs like the others", () => {
+    const config = parseConfig({
+      spoolDir: "spool",
+      devices: [{ name: "Bay", driver: "adms", url: "adms://BAZR192360015", timeZone: "Asia/Dubai" }],
+    });
+    expect(config.devices[0]).toMatchObject({ driver: "adms", url: "adms://BAZR192360015" });
+    const text = problemsOf(() =>
+      parseConfig({
+        spoolDir: "spool",
+        devices: [
+          { name: "A", driver: "adms", url: "zk://10.0.0.5" },
+          { name: "B", driver: "adms", url: "adms://SN1?tz=Mars/Base" },
+        ],
+      }),
+    ).join("\n");
+    expect(text).toMatch(/devices\.0\.url: a adms device needs a adms:\/\/ URL/);
+    expect(text).toMatch(/devices\.1\.url: adms:\/\/SN1: tz "Mars\/Base"/);
+  });
 });
 
 describe("loadConfigFile", () => {

@@ -9,10 +9,14 @@ import { HikSimulator } from "../../../../test/simulators/hikvision/hikSimulator
 import { epochMsToNaive } from "../../domain/naiveTime.js";
 import { isValidTimeZone, systemTimeZone } from "../../domain/timeZone.js";
 import { type ParsedArgs, intOption } from "../args.js";
+import { runSimulateAdms } from "./simulateAdms.js";
 
 const FORMATS: Record<string, AttendanceFormat> = { "40": 40, "16": 16, "8": 8 };
 
-/** `simulate zk`: a simulated terminal on 127.0.0.1 until Ctrl-C, for trying the sidecar without hardware. */
+/**
+ * `simulate zk|hikvision|essl`: a simulated terminal on 127.0.0.1 until Ctrl-C, for trying the sidecar without
+ * hardware; `simulate adms` is a terminal pushing to a sidecar (simulateAdms.ts).
+ */
 export async function runSimulate(
   rest: readonly string[],
   args: ParsedArgs,
@@ -20,8 +24,9 @@ export async function runSimulate(
 ): Promise<number> {
   const problems: string[] = [];
   if (rest[0] === "hikvision" || rest[0] === "essl") return runHttpSimulator(rest[0], args, print);
+  if (rest[0] === "adms") return runSimulateAdms(args, print);
   if (rest[0] !== "zk")
-    problems.push(`simulate needs a device family: zk, hikvision or essl (got "${rest[0] ?? ""}")`);
+    problems.push(`simulate needs a device family: zk, hikvision, essl or adms (got "${rest[0] ?? ""}")`);
   const records = intOption(args.values.records, "records", 0, 1_000_000, 1_000, problems);
   const port = intOption(args.values.port, "port", 0, 65_535, 4370, problems);
   const commKey = intOption(args.values.commkey, "commkey", 0, 0xffffffff, 0, problems);

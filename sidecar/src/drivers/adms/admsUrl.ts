@@ -30,3 +30,8 @@ export function parseAdmsUrl(text: string): AdmsDevice {
     );
   return { serialNumber, deviceName: params.get("id") ?? serialNumber, timeZone: tz };
 }
+
+/** True for an `adms://` URL (well formed or not: parseAdmsUrl says what is wrong with it). */
+export function isAdmsUrl(text: string): boolean {
+  return /^adms:\/\//i.test(text.trim());
+}
