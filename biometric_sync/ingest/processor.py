@@ -14,12 +14,27 @@ Every punch ends with a final status and a reason; nothing raises out of ``proce
 Time: the punch's device-local time → the site's time zone (device time zone from Biometric Device, empty =
 site zone). Direction: the site's rules applied to the punch state; a punch without a state keeps the
 direction the sidecar sent.
+
+Speed (one chunk = up to CHUNK_SIZE punches, one transaction): every lookup that does not depend on the punch is
+done once per chunk: settings, device zones, employees by lookup field, and which employees can have a shift at
+all. Each checkin is still inserted through HRMS (``doc.insert``), so its validations run for every punch:
+active employee, duplicate log, shift fetch, geolocation. HRMS's duplicate check is the only one made against
+stored checkins (a second, own check per punch would double the cost: Employee Checkin has no index on time, so
+each check reads all of that employee's checkins); its refusal is recorded as Duplicate. The one thing
+skipped is HRMS's shift search for an employee with no default shift and no active submitted Shift
+Assignment: it finds nothing for them (``shift`` stays empty), at ~10 ms a punch. Outcomes are written with one
+UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting
+while a chunk runs, and several workers can take different chunks. Work that reads every Pending punch is done
+less often than per chunk: the list of the oldest Pending punches (every CANDIDATE_CHUNKS chunks) and the
+watermarks (every WATERMARK_SECONDS and at the end of a run).
 """
 
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
+from functools import partial
 
 import frappe
-from frappe.utils import now_datetime, strip_html
+from frappe.utils import get_datetime, now_datetime, strip_html
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest import sync_log
@@ -27,6 +42,10 @@ from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zon
 
 PUNCH = "Biometric Punch"
 CHUNK_SIZE = 200
+# How many chunks of the oldest Pending punches are listed at a time (see claim_chunk).
+CANDIDATE_CHUNKS = 20
+# How often a long run moves the device watermarks and Shift Type last_sync_of_checkin (and at its end).
+WATERMARK_SECONDS = 30
 REASON_LENGTH = 1000
 FIELDS = ["name", "device", "device_user_id", "punch_time", "state", "direction", "sync_log"]
 
@@ -36,29 +55,93 @@ def process_pending(max_chunks: int | None = None, commit: bool = True) -> dict:
 	Returns the totals per status."""
 	totals: dict[str, int] = defaultdict(int)
 	chunks = 0
+	candidates: deque[str] = deque()
+	devices: set[str] = set()  # processed since the watermarks were last moved
+	watermarks_moved = time.monotonic()
 	while max_chunks is None or chunks < max_chunks:
-		names = [
-			row[0]
-			for row in frappe.db.sql(
-				f"select name from `tab{PUNCH}` where status = 'Pending' order by site_time, name "
-				f"limit {CHUNK_SIZE} for update skip locked"
-			)
-		]
+		names = claim_chunk(candidates=candidates)
 		if not names:
 			break
-		for status, count in process_punches(names).items():
+		counts, chunk_devices = _process_chunk(names)
+		for status, count in counts.items():
 			totals[status] += count
+		devices |= chunk_devices
 		chunks += 1
+		# Moving watermarks reads every Pending punch of a device: every WATERMARK_SECONDS, not every chunk.
+		if time.monotonic() - watermarks_moved >= WATERMARK_SECONDS:
+			_move_watermarks(devices)
+			devices, watermarks_moved = set(), time.monotonic()
+		if commit:
+			frappe.db.commit()
+	if devices:
+		_move_watermarks(devices)
 		if commit:
 			frappe.db.commit()
 	return dict(totals)
 
 
+def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list[str]:
+	"""Locks up to ``size`` of the oldest Pending punches that no other transaction holds, and returns them.
+
+	Two steps, so that only the chunk's own rows are locked: a plain read lists the oldest Pending punches (a
+	locking read ordered by site_time would lock every Pending row and the index gaps around them, which stalls
+	concurrent pushes until the chunk commits), then a locking read by primary key takes those of the next slice
+	that are still Pending and not locked by another worker (record locks only, no gap locks).
+
+	Listing the oldest Pending punches sorts all of them (there is no index on status + site_time), so the list
+	is read CANDIDATE_CHUNKS chunks at a time and kept in ``candidates`` between calls; a punch staged
+	meanwhile waits for the next list, and one another worker took is skipped by the locking read."""
+	candidates = deque() if candidates is None else candidates
+	refilled = False
+	while True:
+		if not candidates:
+			if refilled:
+				return []
+			candidates.extend(
+				row[0]
+				for row in frappe.db.sql(
+					f"select name from `tab{PUNCH}` where status = 'Pending' order by site_time, name "
+					f"limit {int(size) * CANDIDATE_CHUNKS}"
+				)
+			)
+			refilled = True
+			if not candidates:
+				return []
+		piece = [candidates.popleft() for _ in range(min(size, len(candidates)))]
+		# Locks through the primary key only, so InnoDB takes record locks on exactly these rows and no gap
+		# locks. With "and status = 'Pending'", or a full scan (which the optimizer picks on a small table
+		# unless told otherwise), it would lock index gaps, blocking inserts of new Pending punches until the
+		# chunk commits. The status is checked on the locked rows instead (a locking read sees the latest).
+		# One exception, from MariaDB: a row skipped because another worker holds it leaves a gap lock before
+		# the next row, so a push whose uid falls in that one gap waits until this chunk commits.
+		locked = {
+			row[0]
+			for row in frappe.db.sql(
+				f"select name, status from `tab{PUNCH}` force index (primary) "
+				"where name in %(names)s for update skip locked",
+				{"names": piece},
+			)
+			if row[1] == "Pending"
+		}
+		if locked:
+			return [name for name in piece if name in locked]
+
+
 def process_punches(names: list[str]) -> dict:
-	"""Processes the given punches (those still Pending). Never raises. Returns counts per final status."""
+	"""Processes the given punches (those still Pending) and moves their devices' watermarks. Never raises.
+	Returns counts per final status."""
+	counts, devices = _process_chunk(names)
+	if devices:
+		_move_watermarks(devices)
+	return counts
+
+
+def _process_chunk(names: list[str]) -> tuple[dict, set[str]]:
+	"""Processes the given punches (those still Pending). Never raises. Returns counts per final status and
+	the devices of the punches."""
 	rows = frappe.get_all(PUNCH, filters={"name": ("in", names), "status": "Pending"}, fields=FIELDS)
 	if not rows:
-		return {}
+		return {}, set()
 	settings = bsync_settings.get_settings()
 	context = _Context(
 		field=bsync_settings.lookup_field(settings),
@@ -71,20 +154,26 @@ def process_punches(names: list[str]) -> dict:
 
 	counts: dict[str, int] = defaultdict(int)
 	per_log: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+	outcomes: dict[str, dict] = {}
 	for row in rows:
 		outcome = _process_one(row, context)
-		_write_outcome(row.name, outcome)
+		outcomes[row.name] = outcome
 		counts[outcome["status"]] += 1
 		if row.sync_log and outcome["status"] in ("Unmapped", "Error"):
 			per_log[row.sync_log]["unmapped_count" if outcome["status"] == "Unmapped" else "error_count"] += 1
 
+	_write_outcomes(outcomes)
 	for log_name, log_counts in per_log.items():
 		sync_log.add_counts(log_name, **log_counts)
-	_after_chunk({row.device for row in rows})
-	return dict(counts)
+	created = [o["employee_checkin"] for o in outcomes.values() if o["status"] == "Processed"]
+	devices = {row.device for row in rows}
+	_after_chunk(devices, last_checkin=created[-1] if created else None)
+	return dict(counts), devices
 
 
 class _Context:
+	"""What a chunk needs, read once per chunk."""
+
 	def __init__(self, field, rules, skip_auto_attendance, site_zone):
 		self.field = field
 		self.rules = rules
@@ -92,6 +181,11 @@ class _Context:
 		self.site_zone = site_zone
 		self.device_zones: dict[str, str] = {}
 		self.employees: dict[str, list] = {}
+		# (employee, site time, log type or "") → the checkin this chunk inserted with them, so a second copy in
+		# the same chunk (the same punch from two devices) is a Duplicate without a trip through HRMS.
+		self.checkins: dict[tuple, str] = {}
+		# Employees HRMS can find no shift for: no default shift, no active submitted Shift Assignment.
+		self.shiftless: set[str] = set()
 
 	def load_devices(self, devices: set[str]) -> None:
 		for row in frappe.get_all(
@@ -102,6 +196,43 @@ class _Context:
 
 	def load_employees(self, user_ids: set[str]) -> None:
 		self.employees = lookup_employees(self.field, user_ids)
+		names = {match.name for matches in self.employees.values() for match in matches}
+		self.shiftless = shiftless_employees(names)
+
+	def site_time(self, row):
+		zone = self.device_zones.get(row.device, self.site_zone)
+		return convert_wall_time(row.punch_time, zone, self.site_zone)
+
+
+def checkin_key(employee: str, time, log_type: str | None) -> tuple:
+	"""What HRMS calls a duplicate: same employee, time and log type (no log type: "" and NULL alike)."""
+	return (employee, get_datetime(time), log_type or "")
+
+
+def shiftless_employees(employees: set[str]) -> set[str]:
+	"""The employees for whom HRMS's shift search (``fetch_shift``) finds no shift at any time: no default
+	shift and no Shift Assignment that is submitted and Active (the only ones HRMS considers)."""
+	if not employees:
+		return set()
+	names = list(employees)
+	without_default = set(
+		frappe.get_all(
+			"Employee",
+			filters={"name": ("in", names), "default_shift": ("is", "not set")},
+			pluck="name",
+		)
+	)
+	if not without_default:
+		return set()
+	assigned = set(
+		frappe.get_all(
+			"Shift Assignment",
+			filters={"employee": ("in", list(without_default)), "docstatus": 1, "status": "Active"},
+			distinct=True,
+			pluck="employee",
+		)
+	)
+	return without_default - assigned
 
 
 def lookup_employees(field: str, user_ids: set[str]) -> dict[str, list]:
@@ -125,8 +256,7 @@ def lookup_employees(field: str, user_ids: set[str]) -> dict[str, list]:
 def _process_one(row, context: _Context) -> dict:
 	outcome: dict = {"status": "Error", "reason": None}
 	try:
-		zone = context.device_zones.get(row.device, context.site_zone)
-		outcome["site_time"] = site_time = convert_wall_time(row.punch_time, zone, context.site_zone)
+		outcome["site_time"] = site_time = context.site_time(row)
 
 		matches = context.employees.get(row.device_user_id) or []
 		if not matches:
@@ -150,12 +280,15 @@ def _process_one(row, context: _Context) -> dict:
 
 		state = _as_int(row.state)
 		log_type = context.rules.direction_for(state) if state is not None else (row.direction or None)
-		existing = existing_checkin(employee.name, site_time, log_type)
+		key = checkin_key(employee.name, site_time, log_type)
+		existing = context.checkins.get(key)
 		if existing:
 			outcome.update(status="Duplicate", employee_checkin=existing, reason=_duplicate_reason(existing))
 			return outcome
 
 		outcome.update(_insert_checkin(row, employee.name, site_time, log_type, context))
+		if outcome.get("employee_checkin"):
+			context.checkins.setdefault(key, outcome["employee_checkin"])
 	except Exception as error:
 		outcome.update(status="Error", reason=_message(error))
 		frappe.log_error(title=f"biometric_sync: punch {row.name} failed")
@@ -176,6 +309,11 @@ def _insert_checkin(row, employee: str, site_time, log_type: str | None, context
 			}
 		)
 		checkin.flags.ignore_permissions = True
+		# No realtime message per checkin (two each, thousands per sync): _after_chunk sends one list_update.
+		checkin.flags.notify_update = False
+		if employee in context.shiftless:
+			# HRMS's fetch_shift would search and find nothing; this is its own outcome for that case.
+			checkin.fetch_shift = partial(_no_shift, checkin)
 		checkin.insert(ignore_permissions=True)
 	except Exception as error:
 		frappe.db.rollback(save_point="bsync_checkin")
@@ -204,6 +342,10 @@ def existing_checkin(employee: str, time, log_type: str | None) -> str | None:
 	return found[0] if found else None
 
 
+def _no_shift(checkin) -> None:
+	checkin.shift = None
+
+
 def _as_int(value) -> int | None:
 	if value is None or value == "":
 		return None
@@ -222,27 +364,76 @@ def _message(error: Exception) -> str:
 	return text[:REASON_LENGTH]
 
 
-def _write_outcome(name: str, outcome: dict) -> None:
-	values = {
-		"status": outcome["status"],
-		"reason": outcome.get("reason"),
-		"employee": outcome.get("employee"),
-		"employee_name": outcome.get("employee_name"),
-		"employee_checkin": outcome.get("employee_checkin"),
-		"processed_on": now_datetime(),
-	}
-	if outcome.get("site_time"):
-		values["site_time"] = outcome["site_time"]
-	frappe.db.set_value(PUNCH, name, values)
+OUTCOME_COLUMNS = ("status", "reason", "employee", "employee_name", "employee_checkin")
 
 
-def _after_chunk(devices: set[str]) -> None:
+def _write_outcomes(outcomes: dict[str, dict]) -> None:
+	"""Writes every punch's outcome with one UPDATE per chunk (a CASE per column)."""
+	if not outcomes:
+		return
+	now = now_datetime()
+	names = list(outcomes)
+	values: dict[str, list] = {column: [] for column in OUTCOME_COLUMNS}
+	values["site_time"] = []
+	for name in names:
+		outcome = outcomes[name]
+		row = {
+			"status": outcome["status"],
+			"reason": outcome.get("reason"),
+			"employee": outcome.get("employee"),
+			"employee_name": outcome.get("employee_name"),
+			"employee_checkin": outcome.get("employee_checkin"),
+		}
+		for column in OUTCOME_COLUMNS:
+			values[column].append(row[column])
+		values["site_time"].append(outcome.get("site_time"))
+
+	params: list = []
+	assignments = []
+	for column in OUTCOME_COLUMNS:
+		cases = []
+		for name, value in zip(names, values[column], strict=True):
+			cases.append("when %s then %s")
+			params.extend((name, value))
+		assignments.append(f"`{column}` = case `name` {' '.join(cases)} end")
+	# site_time only where it was computed (a punch whose time could not be converted keeps its value).
+	cases = []
+	for name, value in zip(names, values["site_time"], strict=True):
+		if value:
+			cases.append("when %s then %s")
+			params.extend((name, value))
+	if cases:
+		assignments.append(f"`site_time` = case `name` {' '.join(cases)} else `site_time` end")
+	assignments.append("`processed_on` = %s")
+	assignments.append("`modified` = %s")
+	assignments.append("`modified_by` = %s")
+	params.extend((now, now, frappe.session.user))
+	params.extend(names)
+	placeholders = ", ".join(["%s"] * len(names))
+	frappe.db.sql(
+		f"update `tab{PUNCH}` set {', '.join(assignments)} where `name` in ({placeholders})",
+		tuple(params),
+	)
+
+
+def _move_watermarks(devices: set[str]) -> None:
 	from biometric_sync.ingest.watermark import update_watermarks
 
 	try:
 		update_watermarks(devices)
 	except Exception:
 		frappe.log_error(title="biometric_sync: watermark update failed")
+
+
+def _after_chunk(devices: set[str], last_checkin: str | None = None) -> None:
+	if last_checkin:
+		# Frappe's notify_update sends this (to every Desk user) for each checkin; once a chunk is enough to
+		# show an open Employee Checkin list that new rows arrived.
+		frappe.publish_realtime(
+			"list_update",
+			{"doctype": "Employee Checkin", "name": last_checkin, "user": frappe.session.user},
+			after_commit=True,
+		)
 	for device in sorted(devices):
 		frappe.publish_realtime(
 			"biometric_sync:refresh",

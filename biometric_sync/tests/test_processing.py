@@ -217,15 +217,18 @@ class TestProcessing(BiometricTestCase):
 		process_pending()
 		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
 
+		def restore_lookup_field():
+			frappe.db.set_single_value(
+				"Biometric Sync Settings", "employee_lookup_field", "attendance_device_id"
+			)
+			# process_pending() commits, so the change below reaches the database: so must its undoing, or
+			# every later test (and the site) keeps looking employees up by name.
+			frappe.db.commit()
+
+		self.addCleanup(restore_lookup_field)
 		settings = frappe.get_doc("Biometric Sync Settings")
 		settings.employee_lookup_field = "name"
 		settings.save()
-		self.addCleanup(
-			frappe.db.set_single_value,
-			"Biometric Sync Settings",
-			"employee_lookup_field",
-			"attendance_device_id",
-		)
 		self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
 		process_pending()
 		row = self.punch_row(item["uid"])

@@ -1,0 +1,202 @@
+"""Processing per chunk: locks only the chunk's rows, lookups done once per chunk, shifts still fetched by HRMS,
+and the follow-up run that closes the tail of a running job."""
+
+from unittest.mock import patch
+
+import frappe
+from frappe.utils import add_days, getdate
+from rq.job import JobStatus
+
+from biometric_sync.api.ingest import push_punches
+from biometric_sync.ingest import tasks
+from biometric_sync.ingest.processor import claim_chunk, process_pending, shiftless_employees
+from biometric_sync.tests.factories import (
+	PREFIX,
+	BiometricTestCase,
+	make_device,
+	make_sidecar,
+	make_test_employee,
+	punch,
+)
+
+
+def other_connection():
+	"""A second database connection, as another worker or a concurrent push would have."""
+	from frappe.database import get_db
+
+	conf = frappe.conf
+	db = get_db(
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_user or conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	db.connect()
+	return db
+
+
+def drop_shift_assignments(employee: str) -> None:
+	"""Test cleanup: the employee's checkins and Shift Assignments (HRMS refuses to cancel an assignment that
+	checkins point at, so both go directly)."""
+	frappe.db.delete("Employee Checkin", {"employee": employee})
+	frappe.db.delete("Shift Assignment", {"employee": employee})
+
+
+class TestProcessingBatches(BiometricTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.token = frappe.generate_hash(length=6).upper()
+		cls.sidecar = make_sidecar("Batches")
+		cls.gate = make_device("Batches Gate", cls.sidecar)
+		cls.annex = make_device("Batches Annex", cls.sidecar)
+		cls.user_id = f"BATCH-{cls.token}"
+		cls.employee = make_test_employee("bsync-batch-1", cls.user_id)
+		cls.shift = f"{PREFIX} Batches Day {cls.token}"
+		frappe.get_doc(
+			{
+				"doctype": "Shift Type",
+				"__newname": cls.shift,
+				"start_time": "09:00:00",
+				"end_time": "17:00:00",
+				"begin_check_in_before_shift_start_time": 60,
+				"allow_check_out_after_shift_end_time": 60,
+			}
+		).insert()
+		cls.assigned_id = f"BATCH-A-{cls.token}"
+		cls.assigned = make_test_employee("bsync-batch-2", cls.assigned_id)
+		drop_shift_assignments(cls.assigned)  # left by an earlier, interrupted run
+		assignment = frappe.get_doc(
+			{
+				"doctype": "Shift Assignment",
+				"employee": cls.assigned,
+				"company": "_Test Company",
+				"shift_type": cls.shift,
+				"start_date": "2026-05-01",
+				"end_date": "2026-05-31",
+				"status": "Active",
+			}
+		).insert()
+		assignment.submit()
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		drop_shift_assignments(cls.assigned)
+		frappe.db.commit()
+		super().tearDownClass()  # cleanup(): checkins of the test devices, the Shift Type
+
+	def push(self, device, *items):
+		answer = push_punches(self.sidecar, device, list(items))
+		self.assertTrue(all(r["status"] == "new" for r in answer["results"]), answer)
+
+	def test_the_same_punch_from_two_devices_in_one_chunk_is_one_checkin(self):
+		first = punch(self.gate, self.user_id, "2026-05-02 09:00:00", state=0)
+		second = punch(self.annex, self.user_id, "2026-05-02 09:00:00", state=0)
+		self.push(self.gate, first)
+		self.push(self.annex, second)
+		totals = process_pending()
+		self.assertEqual((totals.get("Processed"), totals.get("Duplicate")), (1, 1))
+		rows = [self.punch_row(item["uid"]) for item in (first, second)]
+		self.assertEqual(rows[0].employee_checkin, rows[1].employee_checkin)
+		self.assertEqual(
+			frappe.db.count("Employee Checkin", {"employee": self.employee, "time": "2026-05-02 09:00:00"}), 1
+		)
+
+	def test_hrms_still_fetches_the_shift_of_an_employee_who_has_one(self):
+		self.assertEqual(shiftless_employees({self.employee, self.assigned}), {self.employee})
+		with_shift = punch(self.gate, self.assigned_id, "2026-05-04 09:05:00", state=0)
+		without = punch(self.gate, self.user_id, "2026-05-04 09:05:00", state=0)
+		self.push(self.gate, with_shift, without)
+		process_pending()
+		checkin = frappe.get_doc("Employee Checkin", self.punch_row(with_shift["uid"]).employee_checkin)
+		self.assertEqual(checkin.shift, self.shift)
+		self.assertEqual(str(checkin.shift_start), "2026-05-04 09:00:00")
+		plain = frappe.get_doc("Employee Checkin", self.punch_row(without["uid"]).employee_checkin)
+		self.assertFalse(plain.shift)
+		self.assertEqual(plain.employee_name, frappe.db.get_value("Employee", self.employee, "employee_name"))
+
+	def test_a_default_shift_counts_as_a_shift(self):
+		frappe.db.set_value("Employee", self.employee, "default_shift", self.shift)
+		self.addCleanup(frappe.db.set_value, "Employee", self.employee, "default_shift", None)
+		self.assertEqual(shiftless_employees({self.employee}), set())
+
+	def test_a_claimed_chunk_blocks_neither_pushes_nor_another_worker(self):
+		day = getdate("2001-05-10")  # older than anything else Pending: the chunk starts with these
+		items = [
+			punch(self.gate, f"NOBODY-{self.token}", f"{add_days(day, i)} 08:00:00", state=0)
+			for i in range(3)
+		]
+		self.push(self.gate, *items)
+		frappe.db.commit()
+		other = other_connection()
+		try:
+			other.sql("set session innodb_lock_wait_timeout = 2")
+			# Another worker holds the oldest punch: this chunk skips it and takes the next ones.
+			held = other.sql(
+				"select name from `tabBiometric Punch` where name = %s for update", items[0]["uid"]
+			)
+			self.assertEqual(len(held), 1)
+			mine = claim_chunk()
+			self.assertNotIn(items[0]["uid"], mine)
+			self.assertIn(items[1]["uid"], mine)
+			other.rollback()
+			frappe.db.rollback()
+
+			# While this transaction holds its chunk, pushes from another connection store new Pending punches
+			# at once: only the chunk's own rows are locked, no index gaps (a lock wait would time out in 2 s).
+			# Twenty random uids land all over the primary key, so a gap lock anywhere would be hit.
+			mine = claim_chunk()
+			self.assertTrue({item["uid"] for item in items} <= set(mine))
+			for _ in range(20):
+				uid = frappe.generate_hash(length=40)
+				other.sql(
+					"""insert into `tabBiometric Punch`
+					(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
+					owner, modified_by, docstatus, idx)
+					values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
+					'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
+					{"uid": uid, "device": self.gate},
+				)
+			other.rollback()
+		finally:
+			other.rollback()
+			other.close()
+		frappe.db.rollback()
+
+	def test_a_run_is_queued_behind_a_running_job(self):
+		cases = [
+			({}, tasks.PROCESS_JOB_ID),
+			({tasks.PROCESS_JOB_ID: JobStatus.FINISHED}, tasks.PROCESS_JOB_ID),
+			({tasks.PROCESS_JOB_ID: JobStatus.STARTED}, tasks.FOLLOW_UP_JOB_ID),
+			({tasks.PROCESS_JOB_ID: JobStatus.QUEUED}, None),
+			({tasks.PROCESS_JOB_ID: JobStatus.STARTED, tasks.FOLLOW_UP_JOB_ID: JobStatus.QUEUED}, None),
+		]
+		for states, expected in cases:
+			with self.subTest(states=states):
+				self.enqueue.reset_mock()
+				with patch.object(tasks, "get_job_status", side_effect=states.get):
+					tasks.ensure_a_run_after_commit()
+				queued = [call.kwargs.get("job_id") for call in self.enqueue.call_args_list]
+				self.assertEqual(queued, [expected] if expected else [])
+
+	def test_a_push_while_the_job_runs_asks_for_a_follow_up_after_its_commit(self):
+		item = punch(self.gate, f"NOBODY-{self.token}", "2026-05-20 08:00:00")
+		with (
+			patch.object(tasks, "get_job_status", return_value=None),
+			patch.object(tasks, "ensure_a_run_after_commit") as after_commit,
+		):
+			self.push(self.gate, item)  # commits
+		self.assertTrue(self.processing_enqueued())
+		after_commit.assert_not_called()  # the job is not running: the deduplicated enqueue is enough
+
+		item = punch(self.gate, f"NOBODY-{self.token}", "2026-05-20 08:00:01")
+		with (
+			patch.object(tasks, "get_job_status", return_value=JobStatus.STARTED),
+			patch.object(tasks, "ensure_a_run_after_commit") as after_commit,
+		):
+			self.push(self.gate, item)
+		after_commit.assert_called_once()
