@@ -42,6 +42,7 @@ async function realTarget(): Promise<Target> {
   };
   const admin = new SiteClient({
     url: need("BSYNC_CONTRACT_URL"),
+    siteName: need("BSYNC_CONTRACT_SITE"),
     apiKey: need("BSYNC_CONTRACT_ADMIN_KEY"),
     apiSecret: need("BSYNC_CONTRACT_ADMIN_SECRET"),
   });
@@ -103,7 +104,14 @@ let api: SiteApi;
 beforeAll(async () => {
   console.warn(`\n[contract] running against the ${target}\n`);
   t = real ? await realTarget() : await fakeTarget();
-  client = new SiteClient({ url: t.url, apiKey: t.apiKey, apiSecret: t.apiSecret, timeoutMs: 30_000 });
+  // The site is named by X-Frappe-Site-Name, as the sidecar does: behind gunicorn the Host (an IP) names none.
+  client = new SiteClient({
+    url: t.url,
+    siteName: t.siteName,
+    apiKey: t.apiKey,
+    apiSecret: t.apiSecret,
+    timeoutMs: 30_000,
+  });
   api = new SiteApi(client, t.sidecar);
 });
 afterAll(() => t?.stop());
@@ -149,7 +157,12 @@ describe(`sidecar ↔ site contract (${real ? "real site" : "fake site"})`, () =
   });
 
   it("refuses a wrong secret as an auth failure", async () => {
-    const wrong = new SiteClient({ url: t.url, apiKey: t.apiKey, apiSecret: "not-the-secret" });
+    const wrong = new SiteClient({
+      url: t.url,
+      siteName: t.siteName,
+      apiKey: t.apiKey,
+      apiSecret: "not-the-secret",
+    });
     await expect(
       wrong.call(PUSH_PUNCHES, { sidecar: t.sidecar, device: t.device, punches: [] }),
     ).rejects.toMatchObject({ code: expect.stringMatching(/SITE_AUTH_FAILED|SITE_FORBIDDEN/) });
