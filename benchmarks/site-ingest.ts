@@ -21,6 +21,7 @@
 import { renderTable } from "../sidecar/src/cli/table.js";
 import { epochMsToNaive } from "../sidecar/src/domain/naiveTime.js";
 import { makePunch, type Punch } from "../sidecar/src/domain/punch.js";
+import { isSidecarError } from "../sidecar/src/errors.js";
 import { SiteClient } from "../sidecar/src/site/siteClient.js";
 import { PUSH_PUNCHES, type PushItemResult } from "../sidecar/src/site/uploader.js";
 
@@ -154,6 +155,26 @@ async function checkinsBetween(from: string, to: string, deviceId: string): Prom
   });
 }
 
+let retries = 0;
+
+/** As the sidecar's uploader does: a retryable failure (5xx, timeout) is sent again after a pause. */
+async function pushWithRetry(batch: Punch[]): Promise<{ results: PushItemResult[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sidecar.call<{ results: PushItemResult[] }>(PUSH_PUNCHES, {
+        sidecar: SIDECAR,
+        device: DEVICE,
+        punches: batch,
+      });
+    } catch (error) {
+      if (!isSidecarError(error) || !error.retryable || attempt >= 5) throw error;
+      retries++;
+      log(`batch retried after ${error.code}: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 async function pushAll(punches: Punch[]): Promise<{ seconds: number; created: number; other: number }> {
   const batches: Punch[][] = [];
   for (let i = 0; i < punches.length; i += BATCH) batches.push(punches.slice(i, i + BATCH));
@@ -164,11 +185,7 @@ async function pushAll(punches: Punch[]): Promise<{ seconds: number; created: nu
   const lane = async (): Promise<void> => {
     while (next < batches.length) {
       const batch = batches[next++]!;
-      const answer = await sidecar.call<{ results: PushItemResult[] }>(PUSH_PUNCHES, {
-        sidecar: SIDECAR,
-        device: DEVICE,
-        punches: batch,
-      });
+      const answer = await pushWithRetry(batch);
       for (const result of answer.results) {
         if (result.status === "new") created++;
         else other++;
@@ -198,7 +215,9 @@ async function main(): Promise<void> {
   // 1. Batched: staging (HTTP), then processing until nothing of this run is Pending.
   const e2eStart = performance.now();
   const staged = await pushAll(batched);
-  log(`staged ${staged.created} new (+${staged.other} other) in ${staged.seconds.toFixed(2)} s`);
+  log(
+    `staged ${staged.created} new (+${staged.other} other) in ${staged.seconds.toFixed(2)} s, ${retries} batches retried`,
+  );
   let counts = new Map<string, number>();
   const deadline = Date.now() + TIMEOUT_S * 1000;
   for (;;) {

@@ -18,6 +18,9 @@ rows are committed; processing into Employee Checkin runs afterwards in a backgr
 (auth, unknown device, too many punches, bad shape) are HTTP errors with a ``code`` (``biometric_sync.errors``).
 """
 
+import random
+import time
+
 import frappe
 
 from biometric_sync import settings as bsync_settings
@@ -49,10 +52,12 @@ def push_punches(sidecar: str, device: str, punches: list | str, sync_log: str |
 		try:
 			return _push(sidecar_row.name, device_row, items, sync_log)
 		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
-			# InnoDB rolled the whole transaction back: nothing of this batch is stored, so run it again.
+			# InnoDB rolled the whole transaction back: nothing of this batch is stored, so run it again, after
+			# a short pause with jitter so the other transaction can finish. (The sidecar retries a 5xx too.)
 			frappe.db.rollback()
 			if attempt == DEADLOCK_RETRIES - 1:
 				raise
+			time.sleep((attempt + 1) * 0.1 + random.random() * 0.1)
 	raise AssertionError("unreachable")
 
 

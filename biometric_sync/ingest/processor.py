@@ -410,8 +410,11 @@ def _write_outcomes(outcomes: dict[str, dict]) -> None:
 	params.extend((now, now, frappe.session.user))
 	params.extend(names)
 	placeholders = ", ".join(["%s"] * len(names))
+	# Through the primary key only, as in claim_chunk: with a scan (which the optimizer picks on stale table
+	# statistics) the UPDATE would lock every row and gap it reads, deadlocking with concurrent pushes.
 	frappe.db.sql(
-		f"update `tab{PUNCH}` set {', '.join(assignments)} where `name` in ({placeholders})",
+		f"update `tab{PUNCH}` force index (primary) set {', '.join(assignments)} "
+		f"where `name` in ({placeholders})",
 		tuple(params),
 	)
 

@@ -9,7 +9,7 @@ from rq.job import JobStatus
 
 from biometric_sync.api.ingest import push_punches
 from biometric_sync.ingest import tasks
-from biometric_sync.ingest.processor import claim_chunk, process_pending, shiftless_employees
+from biometric_sync.ingest.processor import CHUNK_SIZE, claim_chunk, process_pending, shiftless_employees
 from biometric_sync.tests.factories import (
 	PREFIX,
 	BiometricTestCase,
@@ -151,6 +151,43 @@ class TestProcessingBatches(BiometricTestCase):
 			# Twenty random uids land all over the primary key, so a gap lock anywhere would be hit.
 			mine = claim_chunk()
 			self.assertTrue({item["uid"] for item in items} <= set(mine))
+			for _ in range(20):
+				uid = frappe.generate_hash(length=40)
+				other.sql(
+					"""insert into `tabBiometric Punch`
+					(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
+					owner, modified_by, docstatus, idx)
+					values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
+					'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
+					{"uid": uid, "device": self.gate},
+				)
+			other.rollback()
+		finally:
+			other.rollback()
+			other.close()
+		frappe.db.rollback()
+
+	def test_a_chunk_being_processed_does_not_block_pushes(self):
+		# A whole chunk: with a long list of names the optimizer would rather scan the table than look each
+		# name up, and a scanning UPDATE locks every row and gap it reads.
+		day = getdate("2001-06-10")
+		items = [
+			punch(
+				self.gate,
+				f"NOBODY-{self.token}",
+				f"{add_days(day, i // 100)} 08:{i % 100 // 2:02}:{i % 2:02}",
+			)
+			for i in range(CHUNK_SIZE)
+		]
+		self.push(self.gate, *items)
+		frappe.db.commit()
+		other = other_connection()
+		try:
+			other.sql("set session innodb_lock_wait_timeout = 2")
+			# One chunk processed and its outcomes written (one UPDATE), not yet committed: pushes from another
+			# connection still store new punches at once (a lock wait would time out in 2 s).
+			process_pending(max_chunks=1, commit=False)
+			self.assertEqual(self.punch_row(items[0]["uid"]).status, "Unmapped")
 			for _ in range(20):
 				uid = frappe.generate_hash(length=40)
 				other.sql(
