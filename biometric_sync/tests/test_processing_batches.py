@@ -36,6 +36,19 @@ def other_connection():
 	return db
 
 
+def insert_pending_punch(db, device: str) -> None:
+	"""A push's INSERT of one new Pending punch with a random uid, on ``db`` (another connection)."""
+	uid = frappe.generate_hash(length=40)
+	db.sql(
+		"""insert into `tabBiometric Punch`
+		(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
+		owner, modified_by, docstatus, idx)
+		values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
+		'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
+		{"uid": uid, "device": device},
+	)
+
+
 def drop_shift_assignments(employee: str) -> None:
 	"""Test cleanup: the employee's checkins and Shift Assignments (HRMS refuses to cancel an assignment that
 	checkins point at, so both go directly)."""
@@ -152,15 +165,7 @@ class TestProcessingBatches(BiometricTestCase):
 			mine = claim_chunk()
 			self.assertTrue({item["uid"] for item in items} <= set(mine))
 			for _ in range(20):
-				uid = frappe.generate_hash(length=40)
-				other.sql(
-					"""insert into `tabBiometric Punch`
-					(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
-					owner, modified_by, docstatus, idx)
-					values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
-					'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
-					{"uid": uid, "device": self.gate},
-				)
+				insert_pending_punch(other, self.gate)
 			other.rollback()
 		finally:
 			other.rollback()
@@ -189,15 +194,7 @@ class TestProcessingBatches(BiometricTestCase):
 			process_pending(max_chunks=1, commit=False)
 			self.assertEqual(self.punch_row(items[0]["uid"]).status, "Unmapped")
 			for _ in range(20):
-				uid = frappe.generate_hash(length=40)
-				other.sql(
-					"""insert into `tabBiometric Punch`
-					(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
-					owner, modified_by, docstatus, idx)
-					values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
-					'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
-					{"uid": uid, "device": self.gate},
-				)
+				insert_pending_punch(other, self.gate)
 			other.rollback()
 		finally:
 			other.rollback()
