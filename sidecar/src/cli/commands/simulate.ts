@@ -1,12 +1,11 @@
 import { ConfigError } from "../../errors.js";
-import { scenario } from "../../../../test/simulators/zk/scenario.js";
+import { recentLog } from "../../../../test/simulators/zk/recentLog.js";
 import type { AttendanceFormat } from "../../../../test/simulators/zk/formats.js";
 import { ZkSimulator } from "../../../../test/simulators/zk/zkSimulator.js";
 import { EsslSimulator } from "../../../../test/simulators/essl/esslSimulator.js";
 import { esslRecords } from "../../../../test/simulators/essl/esslRecords.js";
 import { hikEvents } from "../../../../test/simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../../../../test/simulators/hikvision/hikSimulator.js";
-import { epochMsToNaive } from "../../domain/naiveTime.js";
 import { isValidTimeZone, systemTimeZone } from "../../domain/timeZone.js";
 import { type ParsedArgs, intOption } from "../args.js";
 import { runSimulateAdms } from "./simulateAdms.js";
@@ -33,22 +32,8 @@ export async function runSimulate(
   const format = FORMATS[args.values.format ?? "40"];
   if (!format) problems.push(`--format "${args.values.format}" is not 40, 16 or 8`);
   if (problems.length) throw new ConfigError(problems);
-  const numeric = format !== 40;
-  // A week of realistic punches, then bulk history before it, to exactly the number asked for.
-  const builder = scenario({ idKind: numeric ? "numeric" : "string" }).realisticWeeks({
-    employees: 25,
-    weeks: 1,
-    startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10),
-    seed: 4370,
-  });
-  const realistic = builder.build().punches.length;
-  const built = (
-    records <= realistic
-      ? builder.keepFirstPunches(records)
-      : builder.bulk(records - realistic, {
-          startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10),
-        })
-  ).build();
+  // 16- and 8-byte records hold numeric user ids only.
+  const built = recentLog(records, { idKind: format === 40 ? "string" : "numeric", seed: 4370 });
   const timeZone = args.values.tz ?? systemTimeZone();
   if (!isValidTimeZone(timeZone)) throw new ConfigError([`--tz "${timeZone}" is not an IANA time zone`]);
   const sim = new ZkSimulator({

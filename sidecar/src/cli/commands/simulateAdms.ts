@@ -1,6 +1,6 @@
 import { AdmsTerminal, type TerminalPunch } from "../../../../test/simulators/adms/admsTerminal.js";
-import { scenario } from "../../../../test/simulators/zk/scenario.js";
-import { epochMsToNaive, formatNaive } from "../../domain/naiveTime.js";
+import { recentLog } from "../../../../test/simulators/zk/recentLog.js";
+import { formatNaive } from "../../domain/naiveTime.js";
 import { isValidTimeZone } from "../../domain/timeZone.js";
 import { ConfigError } from "../../errors.js";
 import { type ParsedArgs, intOption } from "../args.js";
@@ -49,26 +49,9 @@ function planSimulateAdms(args: ParsedArgs): SimulateAdmsPlan {
   return { server: server!, host, port, serialNumber, records, timeZone, key };
 }
 
-/**
- * `records` punches as a terminal holds them: a week of workdays for 25 people ending two days ago (so a plain
- * pull, or one with a recent --since, finds them), then older history to make up the number.
- */
+/** `records` punches as a terminal in daily use holds them (see recentLog), in the order they happened. */
 function terminalLog(records: number): TerminalPunch[] {
-  const builder = scenario().realisticWeeks({
-    employees: 25,
-    weeks: 1,
-    startDate: epochMsToNaive(Date.now() - 8 * 86_400_000).slice(0, 10),
-    seed: 8081,
-  });
-  const realistic = builder.build().punches.length;
-  const built = (
-    records <= realistic
-      ? builder.keepFirstPunches(records)
-      : builder.bulk(records - realistic, {
-          startDate: epochMsToNaive(Date.now() - 400 * 86_400_000).slice(0, 10),
-        })
-  ).build();
-  // A terminal's log is in the order punches happened.
+  const built = recentLog(records, { seed: 8081 });
   return built.punches
     .map((p) => ({ userId: p.userId, time: formatNaive(p.time), state: p.state, verify: p.verify }))
     .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
