@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
 
 /**
  * eTimeTrackLite's Web API (`/iclock/WebAPIService.asmx`, GetTransactionsLog) and eBioServer's
@@ -115,45 +115,31 @@ function fault(text: string): string {
 }
 
 export class EsslSimulator {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly http: LoopbackHttpServer;
   private armed: { fault: EsslFault; remaining: number }[];
   private records: EsslRecord[];
   readonly stats: EsslStats = { calls: 0, transactionCalls: [], deviceLogCalls: [], authFailures: 0 };
 
   constructor(private readonly options: EsslSimulatorOptions) {
+    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), options.host, options.port);
     this.records = [...options.records];
     this.armed = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? 1 }));
   }
 
-  async start(): Promise<{ host: string; port: number }> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on("connection", (s: Socket) => {
-      this.sockets.add(s);
-      s.once("close", () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve);
-    });
-    this.server = server;
-    return this.address;
+  start(): Promise<{ host: string; port: number }> {
+    return this.http.start();
   }
 
   get address(): { host: string; port: number } {
-    return { host: this.options.host ?? "127.0.0.1", port: (this.server!.address() as AddressInfo).port };
+    return this.http.address;
   }
 
   get url(): string {
     return `http://${this.address.host}:${this.address.port}`;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   addFault(fault: EsslFault): void {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
 
 /**
  * A Hikvision access-control terminal's ISAPI on loopback (device-protocols.md §4): Digest auth (MD5,
@@ -106,8 +106,7 @@ export function isoToUtcMs(text: string): number {
 }
 
 export class HikSimulator {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly http: LoopbackHttpServer;
   private readonly nonces = new Map<string, number>();
   private readonly searches = new Map<string, StoredSearch>();
   private armed: { fault: HikFault; remaining: number }[];
@@ -119,36 +118,22 @@ export class HikSimulator {
   readonly stats: HikStats = { requests: {}, authFailures: 0, conditions: [], pagesServed: 0, timesSet: [] };
 
   constructor(private readonly options: HikSimulatorOptions) {
+    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), options.host, options.port);
     this.events = [...options.events].sort((a, b) => a.serialNo - b.serialNo);
     this.armed = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? 1 }));
     this.timeZoneText = options.timeZone ?? "CST-5:30:00";
   }
 
-  async start(): Promise<{ host: string; port: number }> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on("connection", (s: Socket) => {
-      this.sockets.add(s);
-      s.once("close", () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve);
-    });
-    this.server = server;
-    return this.address;
+  start(): Promise<{ host: string; port: number }> {
+    return this.http.start();
   }
 
   get address(): { host: string; port: number } {
-    const a = this.server!.address() as AddressInfo;
-    return { host: this.options.host ?? "127.0.0.1", port: a.port };
+    return this.http.address;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   addFault(fault: HikFault): void {
