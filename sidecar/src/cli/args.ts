@@ -26,6 +26,7 @@ export function parseCommandArgs(argv: readonly string[]) {
         port: { type: "string" },
         commkey: { type: "string" },
         format: { type: "string" },
+        connection: { type: "string" },
         "adms-port": { type: "string" },
         "adms-host": { type: "string" },
         wait: { type: "string" },

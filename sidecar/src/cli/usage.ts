@@ -34,8 +34,10 @@ Usage:
       --dry-run cannot be used with adms:// devices (what a terminal is answered OK for must be kept).
   biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8] [--tz Area/City]
       Runs a simulated ZKTeco terminal on 127.0.0.1 (TCP and UDP on the same port) until Ctrl-C.
-  biometric-sidecar simulate hikvision|essl [--records N] [--port P]
+  biometric-sidecar simulate hikvision|essl [--records N] [--port P] [--connection polite|closeSilently|dropIdle]
       Runs a simulated Hikvision ISAPI terminal or eTimeTrackLite web service on 127.0.0.1 until Ctrl-C.
+      --connection: how its web server treats connections, as real ones do (hang up after every answer without
+      a Connection header; keep them and drop them when idle). Default polite.
   biometric-sidecar simulate adms --server http://HOST:PORT [--sn SERIAL] [--records N] [--tz Area/City]
                                   [--key K]
       Runs a simulated ZKTeco terminal in ADMS push mode that pushes N punches (default 500, the last week's

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
+import { type ConnectionQuirk, LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
 
 /**
  * eTimeTrackLite's Web API (`/iclock/WebAPIService.asmx`, GetTransactionsLog) and eBioServer's
@@ -38,6 +38,8 @@ export type EsslFault =
   | { readonly kind: "truncated"; readonly times?: number };
 
 export interface EsslSimulatorOptions {
+  /** How the web server treats connections (default polite; see ConnectionQuirk). */
+  readonly connection?: ConnectionQuirk;
   /** Default "127.0.0.1". */
   readonly host?: string;
   /** Default 0: a free port. */
@@ -121,7 +123,11 @@ export class EsslSimulator {
   readonly stats: EsslStats = { calls: 0, transactionCalls: [], deviceLogCalls: [], authFailures: 0 };
 
   constructor(private readonly options: EsslSimulatorOptions) {
-    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), options.host, options.port);
+    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), {
+      host: options.host,
+      port: options.port,
+      connection: options.connection,
+    });
     this.records = [...options.records];
     this.armed = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? 1 }));
   }
@@ -140,6 +146,11 @@ export class EsslSimulator {
 
   stop(): Promise<void> {
     return this.http.stop();
+  }
+
+  /** TCP connections the device accepted. */
+  get connections(): number {
+    return this.http.connections;
   }
 
   addFault(fault: EsslFault): void {

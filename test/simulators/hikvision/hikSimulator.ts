@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
+import { type ConnectionQuirk, LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
 
 /**
  * A Hikvision access-control terminal's ISAPI on loopback (device-protocols.md §4): Digest auth (MD5,
@@ -42,6 +42,8 @@ export type HikFault =
   | { readonly kind: "wrongSearchId"; readonly times?: number };
 
 export interface HikSimulatorOptions {
+  /** How the web server treats connections (default polite; see ConnectionQuirk). */
+  readonly connection?: ConnectionQuirk;
   /** Default "127.0.0.1". */
   readonly host?: string;
   /** Default 0: a free port. */
@@ -118,7 +120,11 @@ export class HikSimulator {
   readonly stats: HikStats = { requests: {}, authFailures: 0, conditions: [], pagesServed: 0, timesSet: [] };
 
   constructor(private readonly options: HikSimulatorOptions) {
-    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), options.host, options.port);
+    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), {
+      host: options.host,
+      port: options.port,
+      connection: options.connection,
+    });
     this.events = [...options.events].sort((a, b) => a.serialNo - b.serialNo);
     this.armed = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? 1 }));
     this.timeZoneText = options.timeZone ?? "CST-5:30:00";
@@ -134,6 +140,11 @@ export class HikSimulator {
 
   stop(): Promise<void> {
     return this.http.stop();
+  }
+
+  /** TCP connections the device accepted. */
+  get connections(): number {
+    return this.http.connections;
   }
 
   addFault(fault: HikFault): void {

@@ -6,6 +6,10 @@ import { EsslSimulator } from "../../../../test/simulators/essl/esslSimulator.js
 import { esslRecords } from "../../../../test/simulators/essl/esslRecords.js";
 import { hikEvents } from "../../../../test/simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../../../../test/simulators/hikvision/hikSimulator.js";
+import {
+  CONNECTION_QUIRKS,
+  type ConnectionQuirk,
+} from "../../../../test/simulators/shared/loopbackHttpServer.js";
 import { isValidTimeZone, systemTimeZone } from "../../domain/timeZone.js";
 import { type ParsedArgs, intOption } from "../args.js";
 import { runSimulateAdms } from "./simulateAdms.js";
@@ -71,12 +75,16 @@ async function runHttpSimulator(
   const problems: string[] = [];
   const records = intOption(args.values.records, "records", 0, 1_000_000, 500, problems);
   const port = intOption(args.values.port, "port", 0, 65_535, family === "hikvision" ? 8080 : 8090, problems);
+  const connection = (args.values.connection ?? "polite") as ConnectionQuirk;
+  if (!CONNECTION_QUIRKS.includes(connection))
+    problems.push(`--connection "${connection}" is not one of ${CONNECTION_QUIRKS.join(", ")}`);
   if (problems.length) throw new ConfigError(problems);
   // Punches over the last days, so a plain pull finds them (the drivers look back a bounded time).
   const start = Date.now() - 3 * 86_400_000;
   if (family === "hikvision") {
     const sim = new HikSimulator({
       port,
+      connection,
       username: "admin",
       password: "admin12345",
       events: hikEvents(records, { startUtcMs: start }),
@@ -94,6 +102,7 @@ async function runHttpSimulator(
   }
   const sim = new EsslSimulator({
     port,
+    connection,
     userName: "api",
     password: "api",
     records: esslRecords(records, { serialNumber: "SIM0000001" }, start),

@@ -26,7 +26,10 @@ export interface HttpExchangeResponse {
 /**
  * One HTTP request over node:http(s) with a hard deadline, an abort signal and a response size cap. Failures
  * are coded: DEVICE_TIMEOUT, DEVICE_REFUSED / DEVICE_UNREACHABLE / DEVICE_BUSY (from the socket error),
- * ABORTED. A connection per request (no keep-alive): devices drop idle connections unpredictably.
+ * ABORTED. A connection per request, never a pooled one (`agent: false`): device web servers hang up after an
+ * answer without saying so, or drop idle connections, and a request written into such a socket is reset (on
+ * Node >= 19 the default agent keeps sockets alive whatever `Connection: close` says). A reset must mean the
+ * device reset it, so a wrong password is one refused answer and not a retry storm.
  */
 export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchangeResponse> {
   const { url, signal } = req;
@@ -38,6 +41,7 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchangeResp
     const body =
       req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
     const options = {
+      agent: false,
       method: req.method,
       headers: {
         Connection: "close",

@@ -14,20 +14,13 @@ import {
   HikSimulator,
   type HikSimulatorOptions,
 } from "../../../simulators/hikvision/hikSimulator.js";
+import { CONNECTION_QUIRKS } from "../../../simulators/shared/loopbackHttpServer.js";
+import { recordingLogger } from "../../../fakes/recordingLogger.js";
 
 const running: HikSimulator[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
-
-async function start(
-  options: Partial<HikSimulatorOptions> & { events: readonly HikEvent[] },
-): Promise<HikSimulator> {
-  const sim = new HikSimulator({ username: "admin", password: "Passw0rd!", ...options });
-  await sim.start();
-  running.push(sim);
-  return sim;
-}
 
 function driverFor(sim: HikSimulator, options: Partial<HikvisionDriverOptions> = {}): HikvisionDriver {
   return new HikvisionDriver({
@@ -59,7 +52,18 @@ const asPunches = (events: readonly HikEvent[]) =>
 const got = (punches: Iterable<{ user_id: string; raw: string }>) =>
   [...punches].map((p) => [p.user_id, (JSON.parse(p.raw) as { serialNo: number }).serialNo]);
 
-describe("HikvisionDriver against the ISAPI simulator", () => {
+// Every test runs against each way device web servers treat connections (field-test finding: servers that hang
+// up after each answer without a Connection header reset a client that reuses sockets).
+describe.each(CONNECTION_QUIRKS)("HikvisionDriver against the ISAPI simulator (%s server)", (connection) => {
+  async function start(
+    options: Partial<HikSimulatorOptions> & { events: readonly HikEvent[] },
+  ): Promise<HikSimulator> {
+    const sim = new HikSimulator({ username: "admin", password: "Passw0rd!", connection, ...options });
+    await sim.start();
+    running.push(sim);
+    return sim;
+  }
+
   it("pages a long search with one searchID, capped pages, and returns only successful authentications", async () => {
     const events = hikEvents(230);
     const sim = await start({ events, maxResultsCap: 30 });
@@ -83,6 +87,18 @@ describe("HikvisionDriver against the ISAPI simulator", () => {
     // A second search uses a new searchID (a reused one can return the old search's results).
     await driverFor(sim).readPunches({ window: { since: "2026-03-02 08:00:00" as NaiveDateTime } });
     expect(new Set(sim.stats.conditions.map((c) => c.searchID)).size).toBe(2);
+  });
+
+  it("reads 1,000 events with no retry: one connection per request, whatever the server does with it", async () => {
+    const events = hikEvents(1_000);
+    const sim = await start({ events, maxResultsCap: 30 });
+    const logger = recordingLogger();
+    const result = await driverFor(sim, { logger }).readPunches();
+    expect(got(result.punches())).toEqual(asPunches(events));
+    expect(logger.lines.filter((l) => l.level === "warn")).toEqual([]);
+    const requests = Object.values(sim.stats.requests).reduce((a, b) => a + b, 0);
+    expect(requests).toBeGreaterThan(34);
+    expect(sim.connections).toBe(requests);
   });
 
   it("advances by what each page held when pages come back short mid-stream", async () => {
@@ -127,13 +143,15 @@ describe("HikvisionDriver against the ISAPI simulator", () => {
 
   it("stops at the first 401 for a wrong password and makes no further attempt", async () => {
     const sim = await start({ events: hikEvents(5) });
-    const driver = driverFor(sim, { password: "wrong" });
+    const logger = recordingLogger();
+    const driver = driverFor(sim, { password: "wrong", logger });
     await expect(driver.readPunches()).rejects.toMatchObject({
       code: "DEVICE_AUTH_FAILED",
       retryable: false,
       message: expect.stringMatching(/rejected user "admin".*Stopped trying/),
     });
     expect(sim.stats.authFailures).toBe(1);
+    expect(logger.lines.filter((l) => /retrying/.test(l.message))).toEqual([]);
     const requests = { ...sim.stats.requests };
     await expect(driver.readPunches()).rejects.toMatchObject({ code: "DEVICE_AUTH_FAILED" });
     await expect(driver.test()).rejects.toMatchObject({ code: "DEVICE_AUTH_FAILED" });
