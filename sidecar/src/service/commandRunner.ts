@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from "../logging/logger.js";
 import type { CommandResult, SiteApi, SiteCommand } from "../site/siteApi.js";
 import type { DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 import type { SyncLogTags } from "./syncLogTags.js";
+import { Slots } from "../util/slots.js";
 
 export interface CommandRunnerOptions {
   readonly api: SiteApi;
@@ -23,41 +24,65 @@ export interface CommandRunnerOptions {
   /** Minimum gap between progress reports of one command. */
   readonly progressEveryMs?: number;
   readonly now?: () => number;
+  /** Commands running at once (different devices). Default DEFAULT_MAX_CONCURRENT_COMMANDS. */
+  readonly maxConcurrent?: number;
 }
 
 const APPEND_BATCH = 1000;
+
+/** Commands running at once across devices: each holds a device connection and a little memory. */
+export const DEFAULT_MAX_CONCURRENT_COMMANDS = 4;
 
 /**
  * Claims queued commands over REST and runs them: the site's outbox is the source of truth, realtime events
  * only say "look now". Each command gets progress reports while it runs and exactly one completion, Done or
  * Failed with a coded reason. A command seen twice (a duplicate nudge racing a claim) runs once.
+ *
+ * Commands for different devices run side by side (up to `maxConcurrent`), so a slow terminal holds up only
+ * its own queue; a device's commands run one after another in the order claimed. Commands without a device
+ * (reload_config) run before the device commands claimed with them, which may need the new configuration.
  */
 export class CommandRunner {
   private readonly log: Logger;
   private readonly seen = new Set<string>();
-  private running: Promise<void> | null = null;
+  private claiming: Promise<void> | null = null;
   private again = false;
+  /** The tail of each device's queue. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly slots: Slots;
 
   constructor(private readonly options: CommandRunnerOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: "commands" });
+    this.slots = new Slots(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_COMMANDS);
   }
 
-  /** Claims and runs whatever is queued; overlapping calls coalesce into one more round. */
+  /**
+   * Claims whatever is queued and starts it; overlapping calls coalesce into one more claim. Resolves once
+   * the claim is made and its commands are started, not when they finish (see `idle`).
+   */
   kick(): Promise<void> {
-    if (this.running) {
+    if (this.claiming) {
       this.again = true;
-      return this.running;
+      return this.claiming;
     }
-    this.running = (async () => {
+    this.claiming = (async () => {
       do {
         this.again = false;
-        await this.claimAndRunOnce();
+        await this.claimAndDispatch();
       } while (this.again);
-    })().finally(() => (this.running = null));
-    return this.running;
+    })().finally(() => (this.claiming = null));
+    return this.claiming;
   }
 
-  private async claimAndRunOnce(): Promise<void> {
+  /** Resolves when no command is running or waiting (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.claiming || this.running.size) {
+      await Promise.allSettled([this.claiming, ...this.running]);
+    }
+  }
+
+  private async claimAndDispatch(): Promise<void> {
     let commands: SiteCommand[];
     try {
       commands = await this.options.api.claimCommands();
@@ -68,11 +93,22 @@ export class CommandRunner {
       );
       return;
     }
-    for (const command of commands) {
-      if (this.seen.has(command.name)) continue;
-      this.seen.add(command.name);
-      await this.run(command);
-    }
+    const fresh = commands.filter((command) => !this.seen.has(command.name));
+    for (const command of fresh) this.seen.add(command.name);
+    for (const command of fresh.filter((c) => !c.device)) await this.run(command);
+    for (const command of fresh.filter((c) => c.device)) this.enqueue(command.device!, command);
+  }
+
+  private enqueue(device: string, command: SiteCommand): void {
+    const previous = this.queues.get(device) ?? Promise.resolve();
+    const tail: Promise<void> = previous
+      .then(() => this.slots.run(() => this.run(command)))
+      .finally(() => {
+        this.running.delete(tail);
+        if (this.queues.get(device) === tail) this.queues.delete(device);
+      });
+    this.queues.set(device, tail);
+    this.running.add(tail);
   }
 
   private async run(command: SiteCommand): Promise<void> {

@@ -164,6 +164,8 @@ export class SidecarService {
     this.uploadWake.wake();
     this.channel?.stop();
     await Promise.allSettled(this.loops);
+    // Commands in flight finish and report before their devices and the spool close.
+    await this.runner?.idle();
     await this.adms?.stop().catch(() => undefined);
     await this.supervisor?.stop().catch(() => undefined);
     await this.spool?.close().catch(() => undefined);

@@ -134,6 +134,28 @@ describe("SidecarService against a fake site", () => {
     expect(completions).toHaveLength(2);
   });
 
+  it("runs commands for different devices side by side: a slow terminal holds up only its own queue", async () => {
+    const { site, sims, service, addDevice } = await world();
+    addDevice("Slow Gate", sims[1]!, 4242);
+    // The slow terminal takes 3 s to get its log ready (under the client's 10 s timeout).
+    sims[1]!.addFault({ kind: "stall", ms: 3_000 });
+    await service.start();
+    const slow = site.queueCommand("pull", "Slow Gate");
+    const behindSlow = site.queueCommand("test_connection", "Slow Gate");
+    await expect.poll(() => site.commands.get(slow)?.status).not.toBe("Queued");
+    const fast = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, fast), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(fast)?.status).toBe("Done");
+    // The fast device finished while the slow one was still reading; the slow device's next command waits.
+    expect(done(site, slow)).toBe(false);
+    expect(done(site, behindSlow)).toBe(false);
+    await expect.poll(() => done(site, slow) && done(site, behindSlow), { timeout: 15_000 }).toBe(true);
+    expect(site.commands.get(slow)?.status).toBe("Done");
+    expect(site.commands.get(behindSlow)?.status).toBe("Done");
+    const completions = site.calls.filter((c) => c.method.endsWith("complete_command")).length;
+    expect(completions).toBe(3);
+  });
+
   it("still runs commands when the socket is down: it claims on a timer", async () => {
     const { site, realtime, service } = await world({ claimIntervalSeconds: 5 });
     const claims = () => site.calls.filter((c) => c.method.endsWith("claim_commands")).length;
