@@ -27,6 +27,8 @@ npx tsc -p tsconfig.json
 npm run typecheck --workspace frontend --silent
 
 step "Lint and format"
+# bench installs with yarn from yarn.lock, we test with npm from package-lock.json: both must pin the same.
+node scripts/yarn-lock.mjs --check
 npx eslint .
 npx prettier --check . --log-level warn
 .venv/bin/ruff check .
@@ -53,7 +55,7 @@ if [ -n "${BSYNC_BENCH:-}" ] && [ -n "${BSYNC_SITE:-}" ]; then
   command -v rsync >/dev/null || { echo "copying the app into the bench needs rsync" >&2; exit 1; }
   rsync -a --delete \
     --exclude node_modules --exclude .venv --exclude .git --exclude sidecar/dist --exclude demo-output \
-    --exclude .tmp --exclude yarn.lock --exclude __pycache__ --exclude '*.egg-info' --exclude .pytest_cache \
+    --exclude .tmp --exclude __pycache__ --exclude '*.egg-info' --exclude .pytest_cache \
     --exclude .ruff_cache --exclude .biometric-sidecar \
     ./ "$app_dir/"
   (
