@@ -18,6 +18,7 @@ from biometric_sync.errors import InvalidArgumentError, NotFoundError, fail
 from biometric_sync.ingest.replay import requeue
 from biometric_sync.ingest.timezones import NAIVE_FORMAT, convert_wall_time, is_valid_time_zone
 from biometric_sync.outbox import outbox
+from biometric_sync.transactions import retry_on_deadlock
 
 REPROCESSABLE = ("Unmapped", "Error", "Skipped")
 
@@ -57,16 +58,27 @@ def sync_now(device: str, from_time: str | None = None, to_time: str | None = No
 			"from": start.strftime(NAIVE_FORMAT) if start else None,
 			"to": end.strftime(NAIVE_FORMAT) if end else None,
 		}
-		name = outbox.create_command("pull_range", row.sidecar, row.name, payload)
+		name = _create("pull_range", row, payload)
 	else:
-		name = outbox.create_command("pull", row.sidecar, row.name)
+		name = _create("pull", row)
 	return {"command": name}
 
 
 @frappe.whitelist(methods=["POST"])
 def test_connection(device: str) -> dict:
 	row = _device(device)
-	return {"command": outbox.create_command("test_connection", row.sidecar, row.name)}
+	return {"command": _create("test_connection", row)}
+
+
+def _create(command_type: str, row, payload: dict | None = None) -> str:
+	"""Queues the command and commits, so the person pressing the button never sees a deadlock (retried)."""
+
+	def create() -> str:
+		name = outbox.create_command(command_type, row.sidecar, row.name, payload)
+		frappe.db.commit()
+		return name
+
+	return retry_on_deadlock(create)
 
 
 @frappe.whitelist()

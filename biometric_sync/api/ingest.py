@@ -18,9 +18,6 @@ rows are committed; processing into Employee Checkin runs afterwards in a backgr
 (auth, unknown device, too many punches, bad shape) are HTTP errors with a ``code`` (``biometric_sync.errors``).
 """
 
-import random
-import time
-
 import frappe
 
 from biometric_sync import settings as bsync_settings
@@ -29,9 +26,9 @@ from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fa
 from biometric_sync.ingest import sync_log as sync_logs
 from biometric_sync.ingest.staging import stage_punches
 from biometric_sync.ingest.tasks import enqueue_processing
+from biometric_sync.transactions import retry_on_deadlock
 
 MAX_PUNCHES = 1000
-DEADLOCK_RETRIES = 3
 
 
 @frappe.whitelist(methods=["POST"])
@@ -48,17 +45,8 @@ def push_punches(sidecar: str, device: str, punches: list | str, sync_log: str |
 			f"at most {MAX_PUNCHES} punches per call, got {len(items)}",
 		)
 
-	for attempt in range(DEADLOCK_RETRIES):
-		try:
-			return _push(sidecar_row.name, device_row, items, sync_log)
-		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
-			# InnoDB rolled the whole transaction back: nothing of this batch is stored, so run it again, after
-			# a short pause with jitter so the other transaction can finish. (The sidecar retries a 5xx too.)
-			frappe.db.rollback()
-			if attempt == DEADLOCK_RETRIES - 1:
-				raise
-			time.sleep((attempt + 1) * 0.1 + random.random() * 0.1)
-	raise AssertionError("unreachable")
+	# A deadlock rolls the whole batch back (nothing of it is stored): it runs again. The sidecar retries a 5xx too.
+	return retry_on_deadlock(lambda: _push(sidecar_row.name, device_row, items, sync_log))
 
 
 def _push(sidecar: str, device_row, items: list, sync_log: str | None) -> dict:

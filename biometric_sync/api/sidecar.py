@@ -31,6 +31,7 @@ from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import require_command, require_sidecar
 from biometric_sync.errors import InvalidArgumentError, fail
 from biometric_sync.outbox import outbox
+from biometric_sync.transactions import retry_on_deadlock
 
 SECRET_FIELDS = ("comm_key", "password")
 
@@ -131,20 +132,29 @@ def get_config(sidecar: str) -> dict:
 	}
 
 
+def _committed(answer: dict) -> dict:
+	frappe.db.commit()
+	return answer
+
+
 @frappe.whitelist(methods=["POST"])
 def claim_commands(sidecar: str) -> dict:
 	row = require_sidecar(sidecar)
-	commands = outbox.claim(row.name)
-	frappe.db.commit()
-	return {"commands": commands}
+
+	def claim() -> list[dict]:
+		commands = outbox.claim(row.name)
+		frappe.db.commit()
+		return commands
+
+	return {"commands": retry_on_deadlock(claim)}
 
 
 @frappe.whitelist(methods=["POST"])
 def report_progress(command: str, done: int = 0, total: int = 0, message: str | None = None) -> dict:
 	require_command(command)
-	answer = outbox.report_progress(command, cint(done), cint(total), message)
-	frappe.db.commit()
-	return answer
+	return retry_on_deadlock(
+		lambda: _committed(outbox.report_progress(command, cint(done), cint(total), message))
+	)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -152,9 +162,8 @@ def complete_command(command: str, status: str, result: dict | str | None = None
 	require_command(command)
 	if status not in ("Done", "Failed"):
 		fail(InvalidArgumentError, "INVALID_STATUS", 'status must be "Done" or "Failed"')
-	answer = outbox.complete(command, status, _as_object(result, "result"))
-	frappe.db.commit()
-	return answer
+	report = _as_object(result, "result")
+	return retry_on_deadlock(lambda: _committed(outbox.complete(command, status, report)))
 
 
 @frappe.whitelist(methods=["POST"])

@@ -39,6 +39,7 @@ from frappe.utils import get_datetime, now_datetime, strip_html
 from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest import sync_log
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
+from biometric_sync.transactions import read_committed
 
 PUNCH = "Biometric Punch"
 CHUNK_SIZE = 200
@@ -50,15 +51,29 @@ REASON_LENGTH = 1000
 FIELDS = ["name", "device", "device_user_id", "punch_time", "state", "direction", "sync_log"]
 
 
-def process_pending(max_chunks: int | None = None, commit: bool = True) -> dict:
-	"""Processes Pending punches in chunks of CHUNK_SIZE, oldest first, committing after each chunk.
-	Returns the totals per status."""
+def process_pending(
+	max_chunks: int | None = None, commit: bool = True, time_box_seconds: float | None = None
+) -> dict:
+	"""Processes Pending punches in chunks of CHUNK_SIZE, oldest first, committing after each chunk, until none
+	is left, ``max_chunks`` were done or ``time_box_seconds`` have passed. Returns the totals per status.
+
+	Runs under READ COMMITTED (see ``transactions.read_committed``, which commits first): a chunk locks its own
+	rows and no index gaps, so pushes insert new punches while it runs. ``commit=False`` leaves the chunks
+	uncommitted (tests)."""
+	with read_committed():
+		return _process_pending(max_chunks, commit, time_box_seconds)
+
+
+def _process_pending(max_chunks: int | None, commit: bool, time_box_seconds: float | None) -> dict:
 	totals: dict[str, int] = defaultdict(int)
 	chunks = 0
 	candidates: deque[str] = deque()
 	devices: set[str] = set()  # processed since the watermarks were last moved
-	watermarks_moved = time.monotonic()
+	started = watermarks_moved = time.monotonic()
 	while max_chunks is None or chunks < max_chunks:
+		# Checked before every chunk but the first, so every run makes progress.
+		if chunks and time_box_seconds is not None and time.monotonic() - started >= time_box_seconds:
+			break
 		names = claim_chunk(candidates=candidates)
 		if not names:
 			break
@@ -112,8 +127,9 @@ def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list
 		# locks. With "and status = 'Pending'", or a full scan (which the optimizer picks on a small table
 		# unless told otherwise), it would lock index gaps, blocking inserts of new Pending punches until the
 		# chunk commits. The status is checked on the locked rows instead (a locking read sees the latest).
-		# One exception, from MariaDB: a row skipped because another worker holds it leaves a gap lock before
-		# the next row, so a push whose uid falls in that one gap waits until this chunk commits.
+		# Under REPEATABLE READ even this takes next-key locks on the supremum of each page it reaches (a push
+		# whose uid lands at the end of such a page would wait), which is why process_pending runs under READ
+		# COMMITTED.
 		locked = {
 			row[0]
 			for row in frappe.db.sql(

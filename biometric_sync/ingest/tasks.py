@@ -2,7 +2,7 @@
 
 Processing runs as ONE deduplicated job per site (``job_id`` + ``deduplicate=True``): a push enqueues it after
 its commit; if the job is already queued or running nothing is added, and the running job keeps taking chunks
-until no Pending punch is left. The scheduler's per-minute tick enqueues it too when Pending punches exist,
+until no Pending punch is left or JOB_TIME_BOX_SECONDS have passed; then it queues its continuation. The scheduler's per-minute tick enqueues it too when Pending punches exist,
 which covers punches committed just as a job was finishing.
 
 That tail is closed here as well, so a punch does not wait up to a minute for the tick: when punches become
@@ -18,6 +18,8 @@ from rq.job import JobStatus
 PROCESS_JOB_ID = "biometric_sync:process_punches"
 FOLLOW_UP_JOB_ID = "biometric_sync:process_punches:follow-up"
 PROCESS_METHOD = "biometric_sync.ingest.tasks.process_pending_job"
+# How long one processing job runs before it hands the worker back (and queues its continuation).
+JOB_TIME_BOX_SECONDS = 30
 
 
 def enqueue_processing() -> None:
@@ -25,7 +27,7 @@ def enqueue_processing() -> None:
 	frappe.enqueue(
 		PROCESS_METHOD,
 		queue="default",
-		timeout=3600,
+		timeout=JOB_TIME_BOX_SECONDS * 20,
 		job_id=PROCESS_JOB_ID,
 		deduplicate=True,
 		enqueue_after_commit=True,
@@ -49,7 +51,7 @@ def ensure_a_run_after_commit() -> None:
 		frappe.enqueue(
 			PROCESS_METHOD,
 			queue="default",
-			timeout=3600,
+			timeout=JOB_TIME_BOX_SECONDS * 20,
 			job_id=FOLLOW_UP_JOB_ID if running else PROCESS_JOB_ID,
 			deduplicate=True,
 		)
@@ -59,9 +61,14 @@ def ensure_a_run_after_commit() -> None:
 
 
 def process_pending_job() -> None:
+	"""One time-boxed run: a backlog is worked off in runs of at most JOB_TIME_BOX_SECONDS, each queueing the
+	next at the back of the queue, so the per-minute tick and other jobs get the worker in between (with the
+	bench default of one worker, a single long run starved the scheduler for the whole backlog)."""
 	from biometric_sync.ingest.processor import process_pending
 
-	process_pending()
+	process_pending(time_box_seconds=JOB_TIME_BOX_SECONDS)
+	if has_pending():
+		ensure_a_run_after_commit()
 
 
 def has_pending() -> bool:

@@ -89,20 +89,34 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 	"""Takes the sidecar's Queued commands (and stale claims, see module doc), oldest first."""
 	now = now_datetime()
 	lease_cutoff = add_to_date(now, minutes=-LEASE_MINUTES)
-	names = [
+	# A plain read lists the candidates, then each is locked by primary key and checked again: a locking read
+	# over the sidecar's index would lock its gaps too, so a Sync Now inserting a command for this sidecar
+	# would wait for (or deadlock with) the claim.
+	candidates = [
 		row[0]
 		for row in frappe.db.sql(
 			f"""select name from `tab{DOCTYPE}`
-			where sidecar = %(sidecar)s
+			where sidecar = %(sidecar)s and status in ('Queued', 'Claimed', 'Running')
+			order by creation, name
+			limit %(limit)s""",
+			{"sidecar": sidecar, "limit": limit * 5},
+		)
+	]
+	names = []
+	for name in candidates:
+		if len(names) == limit:
+			break
+		row = frappe.db.sql(
+			f"""select name from `tab{DOCTYPE}`
+			where name = %(name)s
 				and (expires_on is null or expires_on > %(now)s)
 				and (status = 'Queued'
 					or (status in ('Claimed', 'Running') and modified < %(cutoff)s and attempts < %(max)s))
-			order by creation, name
-			limit %(limit)s
 			for update""",
-			{"sidecar": sidecar, "now": now, "cutoff": lease_cutoff, "max": MAX_ATTEMPTS, "limit": limit},
+			{"name": name, "now": now, "cutoff": lease_cutoff, "max": MAX_ATTEMPTS},
 		)
-	]
+		if row:
+			names.append(row[0][0])
 	claimed = []
 	for name in names:
 		doc = frappe.get_doc(DOCTYPE, name)

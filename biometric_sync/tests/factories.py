@@ -18,6 +18,12 @@ PREFIX = "_T BSync"
 EMAIL_DOMAIN = "bsync-test.invalid"
 
 
+def run_token() -> str:
+	"""A short id unique to this run, for test device user ids. It always holds a letter: tests compare an id
+	with its lower-cased variant, which an all-digit token would make the same id."""
+	return "K" + frappe.generate_hash(length=5).upper()
+
+
 def cleanup() -> None:
 	devices = frappe.get_all("Biometric Device", filters={"name": ("like", f"{PREFIX}%")}, pluck="name")
 	sidecars = frappe.get_all("Biometric Sidecar", filters={"name": ("like", f"{PREFIX}%")}, pluck="name")
@@ -156,6 +162,22 @@ class BiometricTestCase(FrappeTestCase):
 
 	def punch_row(self, uid: str) -> frappe._dict:
 		return frappe.db.get_value("Biometric Punch", uid, "*", as_dict=True)
+
+
+def other_connection():
+	"""A second database connection, as another worker or a concurrent request would have."""
+	from frappe.database import get_db
+
+	conf = frappe.conf
+	db = get_db(
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_user or conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	db.connect()
+	return db
 
 
 def run_threads(*targets):

@@ -1,5 +1,7 @@
 """Command lifecycle: create → claim → progress → complete; expiry; re-offer of stale claims; Desk methods."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
@@ -8,7 +10,14 @@ from biometric_sync.api import sidecar as api
 from biometric_sync.errors import BiometricSyncError
 from biometric_sync.outbox import outbox
 from biometric_sync.sidecars import create_sidecar
-from biometric_sync.tests.factories import PREFIX, BiometricTestCase, as_user, make_device, make_user
+from biometric_sync.tests.factories import (
+	PREFIX,
+	BiometricTestCase,
+	as_user,
+	make_device,
+	make_user,
+	other_connection,
+)
 
 
 class TestCommandLifecycle(BiometricTestCase):
@@ -176,6 +185,47 @@ class TestCommandLifecycle(BiometricTestCase):
 		self.assertEqual([c["name"] for c in again], [command])
 		self.assertEqual(again[0]["attempts"], 2)
 		self.assertEqual(again[0]["sync_log"], first["sync_log"])
+
+	def test_a_claim_in_progress_blocks_no_new_command_for_the_sidecar(self):
+		outbox.create_command("pull", self.mine["sidecar"], self.device)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "Biometric Command", {"sidecar": self.mine["sidecar"]})
+		# The claim's transaction is still open while a Sync Now inserts another command for the same sidecar:
+		# the claim locks its own rows only (no index gaps), so the insert does not wait (it would time out in 2 s).
+		self.assertEqual(len(outbox.claim(self.mine["sidecar"])), 1)
+		other = other_connection()
+		try:
+			other.sql("set session innodb_lock_wait_timeout = 2")
+			for _ in range(5):
+				name = f"{PREFIX}-{frappe.generate_hash(length=10)}"
+				other.sql(
+					"""insert into `tabBiometric Command` (name, command_type, sidecar, device, status, creation,
+					modified, owner, modified_by, docstatus, idx)
+					values (%(name)s, 'pull', %(sidecar)s, %(device)s, 'Queued', now(), now(), 'Administrator',
+					'Administrator', 0, 0)""",
+					{"name": name, "sidecar": self.mine["sidecar"], "device": self.device},
+				)
+			other.rollback()
+		finally:
+			other.rollback()
+			other.close()
+		frappe.db.rollback()
+
+	def test_sync_now_is_retried_on_a_deadlock_instead_of_failing(self):
+		original = outbox.create_command
+		calls = []
+
+		def deadlocks_once(*args, **kwargs):
+			calls.append(1)
+			if len(calls) == 1:
+				raise frappe.QueryDeadlockError("(1213, 'Deadlock found when trying to get lock')")
+			return original(*args, **kwargs)
+
+		with patch.object(outbox, "create_command", deadlocks_once), as_user(self.manager):
+			command = desk.sync_now(self.device)["command"]
+		self.assertEqual(len(calls), 2)
+		self.assertEqual(frappe.db.get_value("Biometric Command", command, "status"), "Queued")
 
 	def test_new_commands_nudge_the_sidecar_user(self):
 		published = []

@@ -12,6 +12,7 @@ from biometric_sync.tests.factories import (
 	make_sidecar,
 	make_test_employee,
 	punch,
+	run_token,
 )
 
 
@@ -19,7 +20,7 @@ class TestProcessing(BiometricTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.token = frappe.generate_hash(length=6).upper()
+		cls.token = run_token()
 		cls.sidecar = make_sidecar("Processing")
 		cls.device = make_device("Processing Gate", cls.sidecar, time_zone="Asia/Kolkata")
 		cls.dubai = make_device("Processing Dubai", cls.sidecar, time_zone="Asia/Dubai")

@@ -16,24 +16,10 @@ from biometric_sync.tests.factories import (
 	make_device,
 	make_sidecar,
 	make_test_employee,
+	other_connection,
 	punch,
+	run_token,
 )
-
-
-def other_connection():
-	"""A second database connection, as another worker or a concurrent push would have."""
-	from frappe.database import get_db
-
-	conf = frappe.conf
-	db = get_db(
-		host=conf.db_host,
-		port=conf.db_port,
-		user=conf.db_user or conf.db_name,
-		password=conf.db_password,
-		cur_db_name=conf.db_name,
-	)
-	db.connect()
-	return db
 
 
 def insert_pending_punch(db, device: str) -> None:
@@ -60,7 +46,7 @@ class TestProcessingBatches(BiometricTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.token = frappe.generate_hash(length=6).upper()
+		cls.token = run_token()
 		cls.sidecar = make_sidecar("Batches")
 		cls.gate = make_device("Batches Gate", cls.sidecar)
 		cls.annex = make_device("Batches Annex", cls.sidecar)
@@ -101,6 +87,12 @@ class TestProcessingBatches(BiometricTestCase):
 		drop_shift_assignments(cls.assigned)
 		frappe.db.commit()
 		super().tearDownClass()  # cleanup(): checkins of the test devices, the Shift Type
+
+	def drop_punches(self, items):
+		"""Cleanup for tests whose processing is rolled back: their punches would stay Pending."""
+		frappe.db.rollback()
+		frappe.db.delete("Biometric Punch", {"name": ("in", [item["uid"] for item in items])})
+		frappe.db.commit()
 
 	def push(self, device, *items):
 		answer = push_punches(self.sidecar, device, list(items))
@@ -145,6 +137,7 @@ class TestProcessingBatches(BiometricTestCase):
 		]
 		self.push(self.gate, *items)
 		frappe.db.commit()
+		self.addCleanup(self.drop_punches, items)
 		other = other_connection()
 		try:
 			other.sql("set session innodb_lock_wait_timeout = 2")
@@ -186,6 +179,7 @@ class TestProcessingBatches(BiometricTestCase):
 		]
 		self.push(self.gate, *items)
 		frappe.db.commit()
+		self.addCleanup(self.drop_punches, items)
 		other = other_connection()
 		try:
 			other.sql("set session innodb_lock_wait_timeout = 2")
@@ -200,6 +194,34 @@ class TestProcessingBatches(BiometricTestCase):
 			other.rollback()
 			other.close()
 		frappe.db.rollback()
+
+	def test_a_job_hands_the_worker_back_after_its_time_box_and_queues_its_continuation(self):
+		day = getdate("1990-07-10")  # older than anything else Pending: the first chunk is these
+		items = [
+			punch(
+				self.gate,
+				f"NOBODY-{self.token}",
+				f"{add_days(day, i // 100)} 08:{i % 100 // 2:02}:{i % 2:02}",
+			)
+			for i in range(CHUNK_SIZE + 10)
+		]
+		self.push(self.gate, *items)
+		self.enqueue.reset_mock()
+		# The box is over after the first chunk: one chunk (the oldest) is done, the rest waits for the next run,
+		# which is queued at the back of the queue (behind the tick) instead of holding the worker.
+		with (
+			patch.object(tasks, "JOB_TIME_BOX_SECONDS", 0),
+			patch.object(tasks, "get_job_status", return_value=JobStatus.STARTED),
+		):
+			tasks.process_pending_job()
+		statuses = [self.punch_row(item["uid"]).status for item in items]
+		self.assertEqual(statuses[:CHUNK_SIZE], ["Unmapped"] * CHUNK_SIZE)
+		self.assertEqual(statuses[CHUNK_SIZE:], ["Pending"] * 10)
+		self.assertEqual(
+			[call.kwargs.get("job_id") for call in self.enqueue.call_args_list], [tasks.FOLLOW_UP_JOB_ID]
+		)
+		process_pending()
+		self.assertEqual(self.punch_row(items[-1]["uid"]).status, "Unmapped")
 
 	def test_a_run_is_queued_behind_a_running_job(self):
 		cases = [

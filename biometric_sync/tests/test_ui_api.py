@@ -19,6 +19,7 @@ from biometric_sync.tests.factories import (
 	make_test_employee,
 	make_user,
 	punch,
+	run_token,
 )
 from biometric_sync.www import biometric as page
 
@@ -27,7 +28,7 @@ class TestUiApi(BiometricTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.token = frappe.generate_hash(length=6).upper()
+		cls.token = run_token()
 		zone = bsync_settings.site_time_zone()
 		cls.sidecar = make_sidecar("UI Online")
 		cls.silent = make_sidecar("UI Silent")

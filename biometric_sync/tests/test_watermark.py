@@ -16,6 +16,7 @@ from biometric_sync.tests.factories import (
 	make_sidecar,
 	make_test_employee,
 	punch,
+	run_token,
 )
 
 
@@ -32,7 +33,7 @@ class TestShiftWatermark(BiometricTestCase):
 		cls.day = recent_wednesday()
 		cls.next_day = cls.day + timedelta(days=1)
 		cls.day_after = cls.day + timedelta(days=2)
-		token = frappe.generate_hash(length=6).upper()
+		token = run_token()
 		cls.shift = f"{PREFIX} Day {token}"
 		frappe.get_doc(
 			{
