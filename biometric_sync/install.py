@@ -3,6 +3,7 @@
 import frappe
 
 from biometric_sync.api.access import MANAGER_ROLE, SIDECAR_ROLE
+from biometric_sync.indexes import drop_foreign_indexes, ensure_indexes
 
 ROLES = {
 	# Configures devices and sidecars, runs Sync Now / Test Connection, reviews punches and logs.
@@ -23,11 +24,13 @@ OUR_DOCTYPES = (
 def after_install() -> None:
 	ensure_roles()
 	ensure_settings()
+	ensure_indexes()
 
 
 def after_migrate() -> None:
 	ensure_roles()
 	ensure_settings()
+	ensure_indexes()
 
 
 def ensure_roles() -> None:
@@ -57,6 +60,7 @@ def before_uninstall() -> None:
 	frappe.db.delete("Singles", {"doctype": ("in", OUR_DOCTYPES)})
 	frappe.db.delete("__Auth", {"doctype": ("in", OUR_DOCTYPES)})
 	frappe.db.delete("Scheduled Job Type", {"method": ("like", "biometric_sync.%")})
+	drop_foreign_indexes()  # our index on Employee Checkin (our own tables are dropped with their indexes)
 	for role in ROLES:
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})

@@ -19,8 +19,8 @@ Speed (one chunk = up to CHUNK_SIZE punches, one transaction): every lookup that
 done once per chunk: settings, device zones, employees by lookup field, and which employees can have a shift at
 all. Each checkin is still inserted through HRMS (``doc.insert``), so its validations run for every punch:
 active employee, duplicate log, shift fetch, geolocation. HRMS's duplicate check is the only one made against
-stored checkins (a second, own check per punch would double the cost: Employee Checkin has no index on time, so
-each check reads all of that employee's checkins); its refusal is recorded as Duplicate. The one thing
+stored checkins (a second, own check per punch would double its cost; both go through the app's index on
+Employee Checkin (employee, time), see ``indexes``); its refusal is recorded as Duplicate. The one thing
 skipped is HRMS's shift search for an employee with no default shift and no active submitted Shift
 Assignment: it finds nothing for them (``shift`` stays empty), at ~10 ms a punch. Outcomes are written with one
 UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting
@@ -103,9 +103,9 @@ def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list
 	concurrent pushes until the chunk commits), then a locking read by primary key takes those of the next slice
 	that are still Pending and not locked by another worker (record locks only, no gap locks).
 
-	Listing the oldest Pending punches sorts all of them (there is no index on status + site_time), so the list
-	is read CANDIDATE_CHUNKS chunks at a time and kept in ``candidates`` between calls; a punch staged
-	meanwhile waits for the next list, and one another worker took is skipped by the locking read."""
+	The oldest Pending punches come from the (status, site_time) index, CANDIDATE_CHUNKS chunks at a time, kept
+	in ``candidates`` between calls; a punch staged meanwhile waits for the next list, and one another worker
+	took is skipped by the locking read."""
 	candidates = deque() if candidates is None else candidates
 	refilled = False
 	while True:
