@@ -179,7 +179,11 @@ def prune(now, settings) -> dict:
 	if log_days > 0:
 		cutoff = add_to_date(now, days=-log_days)
 		logs = frappe.get_all(
-			"Biometric Sync Log", filters={"creation": ("<", cutoff)}, pluck="name", limit=PRUNE_BATCH
+			"Biometric Sync Log",
+			filters={"creation": ("<", cutoff)},
+			pluck="name",
+			limit=PRUNE_BATCH,
+			order_by="creation asc",
 		)
 		if logs:
 			for doctype in ("Biometric Punch", "Biometric Command"):
@@ -191,6 +195,7 @@ def prune(now, settings) -> dict:
 			filters={"creation": ("<", cutoff), "status": ("in", outbox.FINISHED)},
 			pluck="name",
 			limit=PRUNE_BATCH,
+			order_by="creation asc",
 		)
 		if commands:
 			table = frappe.qb.DocType("Biometric Sync Log")
@@ -205,6 +210,7 @@ def prune(now, settings) -> dict:
 			filters={"creation": ("<", cutoff), "status": ("in", ("Processed", "Duplicate", "Skipped"))},
 			pluck="name",
 			limit=PRUNE_BATCH,
+			order_by="creation asc",  # oldest first, through the creation index
 		)
 		if punches:
 			frappe.db.delete("Biometric Punch", {"name": ("in", punches)})
