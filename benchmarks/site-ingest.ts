@@ -6,6 +6,8 @@
 //                none of this run's punches is Pending (checkins/s out of processing, end to end);
 //   one by one:  the same number of punches (or a sample, BENCH_SINGLE) posted one request per punch to HRMS's
 //                add_log_based_on_employee_field (as the admin), which is what the existing tools do.
+// While processing runs it watches the app's per-minute tick (Scheduled Job Type last_execution): with one RQ
+// worker a backlog must not starve it (the processing job is time-boxed). Enable the site's scheduler first.
 // It prints figures and the end-to-end ratio; it asserts nothing.
 //
 // Configured by the contract suite's variables (test/contract/site.contract.test.ts):
@@ -196,6 +198,47 @@ async function pushAll(punches: Punch[]): Promise<{ seconds: number; created: nu
   return { seconds: seconds(start), created, other };
 }
 
+const TICK = "biometric_sync.outbox.scheduler.tick";
+
+/** Polls the tick's last run (server time) until stopped; returns the distinct run times seen. */
+function watchTicks(): { stop: () => Promise<string[]> } {
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const row = await admin.call<{ last_execution: string | null } | null>("frappe.client.get_value", {
+          doctype: "Scheduled Job Type",
+          filters: { method: TICK },
+          fieldname: "last_execution",
+        });
+        if (row?.last_execution) seen.add(row.last_execution);
+      } catch {
+        // a busy site: try again on the next round
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return [...seen].sort();
+    },
+  };
+}
+
+function tickSummary(runs: string[], processingSeconds: number): string {
+  const times = runs.map((run) => Date.parse(run.replace(" ", "T") + "Z"));
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i]! - times[i - 1]!) / 1000);
+  return (
+    `the per-minute tick ran ${runs.length} times during ${(processingSeconds / 60).toFixed(1)} min of ` +
+    `processing; longest gap between runs ${longest.toFixed(0)} s` +
+    (runs.length < 2 ? " (is the site's scheduler enabled? bench --site S enable-scheduler)" : "")
+  );
+}
+
 async function main(): Promise<void> {
   log(`site ${URL_}, sidecar "${SIDECAR}", device "${DEVICE}"`);
   log(
@@ -214,6 +257,7 @@ async function main(): Promise<void> {
 
   // 1. Batched: staging (HTTP), then processing until nothing of this run is Pending.
   const e2eStart = performance.now();
+  const ticks = watchTicks();
   const staged = await pushAll(batched);
   log(
     `staged ${staged.created} new (+${staged.other} other) in ${staged.seconds.toFixed(2)} s, ${retries} batches retried`,
@@ -228,6 +272,7 @@ async function main(): Promise<void> {
   }
   const e2eSeconds = seconds(e2eStart);
   const processingSeconds = e2eSeconds - staged.seconds;
+  const tickRuns = await ticks.stop();
   const pendingLeft = counts.get("Pending") ?? 0;
   const checkins = await checkinsBetween(batchedFrom, batchedTo, DEVICE);
   log(
@@ -297,6 +342,7 @@ async function main(): Promise<void> {
     `\nend to end, batched / one by one: ${(e2eRate / singleRate).toFixed(1)}x (goal ≥ 10x); ` +
       `staging ${Math.round(stagingRate)} punches/s (goal ≥ 2,000).`,
   );
+  console.log(`While staging and processing, ${tickSummary(tickRuns, e2eSeconds)}.`);
   console.log(
     "Both paths end in the same Employee Checkin rows through HRMS; the one-by-one baseline uses a keep-alive " +
       "connection (kinder to it than a new connection per punch).",

@@ -65,7 +65,7 @@ export class SiteClient {
     const url = new URL(`${this.base}/api/method/${method}`);
     let response: { status: number; text: string };
     try {
-      response = await this.post(url, JSON.stringify(body), signal);
+      response = await this.postOnce(url, JSON.stringify(body), signal);
     } catch (error) {
       if ((error as { timedOut?: boolean }).timedOut) {
         throw new SiteError(
@@ -126,6 +126,27 @@ export class SiteClient {
     }
   }
 
+  /**
+   * A request on a kept-alive connection that the server had already closed (a proxy or gunicorn dropping idle
+   * connections, without always saying so) fails before the server saw it: that one is sent again, once, on a
+   * new connection. Any other failure is the caller's to retry.
+   */
+  private async postOnce(
+    url: URL,
+    payload: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
+    try {
+      return await this.post(url, payload, signal);
+    } catch (error) {
+      const failure = error as NodeJS.ErrnoException & { reusedSocket?: boolean; answered?: boolean };
+      const closedByServer =
+        failure.code === "ECONNRESET" || failure.code === "EPIPE" || failure.code === "ECONNABORTED";
+      if (!failure.reusedSocket || failure.answered || !closedByServer || signal?.aborted) throw error;
+      return this.post(url, payload, signal);
+    }
+  }
+
   /** One request on a keep-alive connection; the timeout covers connecting, sending and the whole answer. */
   private post(url: URL, payload: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
     const transport = url.protocol === "https:" ? https : http;
@@ -144,6 +165,7 @@ export class SiteClient {
           },
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
@@ -162,9 +184,10 @@ export class SiteClient {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       }
+      let answered = false;
       function fail(error: Error): void {
         cleanup();
-        reject(error);
+        reject(Object.assign(error, { reusedSocket: request.reusedSocket, answered }));
       }
       request.on("error", fail);
       request.end(payload);

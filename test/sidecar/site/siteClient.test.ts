@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SiteClient } from "../../../sidecar/src/site/siteClient.js";
 import { FakeSite } from "../../fakes/fakeSite.js";
+import { LoopbackHttpServer } from "../../simulators/shared/loopbackHttpServer.js";
 
 let site: FakeSite;
 beforeEach(async () => {
@@ -47,4 +48,40 @@ describe("SiteClient", () => {
       code: "SITE_UNAVAILABLE",
     });
   });
+});
+
+describe("SiteClient on kept-alive connections the server closes without saying so", () => {
+  const servers: LoopbackHttpServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  it.each(["closeSilently", "dropIdle"] as const)(
+    "sends a request that met a closed connection again, once, and every call succeeds (%s)",
+    async (connection) => {
+      let served = 0;
+      const server = new LoopbackHttpServer(
+        (_req, res) => {
+          served += 1;
+          res.setHeader("Content-Type", "application/json");
+          res.end(JSON.stringify({ message: served }));
+        },
+        { connection, idleMs: 5 },
+      );
+      servers.push(server);
+      const { port } = await server.start();
+      const rude = new SiteClient({
+        url: `http://127.0.0.1:${port}`,
+        apiKey: "k",
+        apiSecret: "s",
+        timeoutMs: 2_000,
+      });
+      for (let i = 0; i < 40; i++) {
+        await rude.call("ping", {});
+        // A pause longer than the server's idle time, so dropIdle has hung up before the next call.
+        if (connection === "dropIdle") await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(served).toBe(40); // each call reached the server exactly once
+    },
+  );
 });

@@ -29,6 +29,7 @@ export class LoopbackHttpServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly idleTimers = new WeakMap<Socket, NodeJS.Timeout>();
+  private readonly hungUp = new WeakSet<Socket>();
   private readonly quirk: ConnectionQuirk;
   /** Connections accepted: with one connection per request this equals the requests made. */
   connections = 0;
@@ -42,6 +43,12 @@ export class LoopbackHttpServer {
 
   async start(): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => {
+      // A request written into a connection this server has hung up on is never processed (a real server has
+      // closed the socket; the client gets a reset).
+      if (this.hungUp.has(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
       this.applyQuirk(req, res);
       this.handler(req, res);
     });
@@ -77,7 +84,10 @@ export class LoopbackHttpServer {
     if (this.quirk === "closeSilently") {
       // Node would answer a client's `Connection: close` in kind; these servers say nothing and hang up.
       res.removeHeader("Connection");
-      res.once("finish", () => req.socket.end());
+      res.once("finish", () => {
+        this.hungUp.add(req.socket);
+        req.socket.end(() => req.socket.destroy());
+      });
     } else if (this.quirk === "dropIdle") {
       // Setting the header makes Node keep the connection even though the client asked to close it.
       res.setHeader("Connection", "keep-alive");
