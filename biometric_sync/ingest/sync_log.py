@@ -66,13 +66,22 @@ def add_counts(name: str, **counts: int) -> None:
 
 
 def record_push(name: str, request_items: list, results: list[dict]) -> None:
-	"""After a push batch: counters, last-seen excerpts, finished/duration, Partial when anything was rejected."""
+	"""After a push batch: counters, last-seen excerpts, finished/duration, Partial when anything was rejected.
+
+	What a push log received is what it read; a pull's log has its read count from the command's result (what
+	the device held), so its uploads count as new, duplicate or rejected only (else every punch counted twice)."""
 	new = sum(1 for r in results if r["status"] == "new")
 	duplicate = sum(1 for r in results if r["status"] == "duplicate")
 	rejected = sum(1 for r in results if r["status"] == "rejected")
-	add_counts(name, read_count=len(results), new_count=new, duplicate_count=duplicate, error_count=rejected)
+	started, trigger = frappe.db.get_value(DOCTYPE, name, ["started", "trigger"])
+	add_counts(
+		name,
+		read_count=len(results) if trigger == "push" else 0,
+		new_count=new,
+		duplicate_count=duplicate,
+		error_count=rejected,
+	)
 	now = now_datetime()
-	started = frappe.db.get_value(DOCTYPE, name, "started")
 	values = {
 		"finished": now,
 		"duration": time_diff_in_seconds(now, started) if started else 0,

@@ -7,6 +7,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from biometric_sync.api import desk
 from biometric_sync.api import sidecar as api
+from biometric_sync.api.ingest import push_punches
 from biometric_sync.errors import BiometricSyncError
 from biometric_sync.outbox import outbox
 from biometric_sync.sidecars import create_sidecar
@@ -17,6 +18,7 @@ from biometric_sync.tests.factories import (
 	make_device,
 	make_user,
 	other_connection,
+	punch,
 )
 
 
@@ -89,6 +91,18 @@ class TestCommandLifecycle(BiometricTestCase):
 		with as_user(self.my_user):  # a repeated completion changes nothing
 			self.assertEqual(api.complete_command(command, "Failed", {"error": "late"})["status"], "Done")
 		self.assertEqual(frappe.db.get_value("Biometric Command", command, "status"), "Done")
+
+	def test_a_runs_uploads_count_as_new_without_counting_as_read_again(self):
+		command = outbox.create_command("pull", self.mine["sidecar"], self.device)
+		log = self.claim()[0]["sync_log"]
+		items = [punch(self.device, "RUN-COUNT", f"2026-05-02 08:00:0{i}") for i in range(3)]
+		with as_user(self.my_user):
+			push_punches(self.mine["sidecar"], self.device, items[:2], log)
+			# An old read_through: the device's watermark must not move ahead of what other tests set.
+			api.complete_command(command, "Done", {"read": 3, "read_through": "2000-01-01 00:00:00"})
+			push_punches(self.mine["sidecar"], self.device, items[2:], log)  # an upload after the result
+		row = frappe.db.get_value("Biometric Sync Log", log, ["read_count", "new_count"], as_dict=True)
+		self.assertEqual((row.read_count, row.new_count), (3, 3))
 
 	def test_sync_now_with_a_range_converts_to_device_time(self):
 		with as_user(self.manager):
