@@ -16,6 +16,8 @@ OWN_INDEXES: dict[str, list[tuple[str, list[str]]]] = {
 		("bsync_status_site_time", ["status", "site_time"]),
 		# watermark.update_device_watermark: min(site_time) of a device's Pending punches; a device's Unmapped count.
 		("bsync_device_status_site_time", ["device", "status", "site_time"]),
+		# The Punches page searching one device, newest first.
+		("bsync_device_site_time", ["device", "site_time"]),
 		# The Unmapped page (status = 'Unmapped', grouped by device user id) and replay by device user id.
 		("bsync_status_user_id", ["status", "device_user_id"]),
 		# A run's punches (the Sync Log page) and retention unlinking pruned logs.
@@ -24,8 +26,10 @@ OWN_INDEXES: dict[str, list[tuple[str, list[str]]]] = {
 		("bsync_creation", ["creation"]),
 	],
 	"Biometric Sync Log": [
-		# The overview and device page: each device's newest run (device, started).
+		# The overview and device page: each device's newest run (device, started); the Sync logs page by device.
 		("bsync_device_started", ["device", "started"]),
+		# The Sync logs page, newest first.
+		("bsync_started", ["started"]),
 		# The Desk list (newest first) and retention: logs older than the cutoff.
 		("bsync_creation", ["creation"]),
 		# Retention unlinking pruned commands.

@@ -44,6 +44,16 @@ HOT_QUERIES = [
 		"bsync_sync_log",
 	),
 	(
+		"Punches page: one device, newest first",
+		"select name from `tabBiometric Punch` where device = 'X' order by site_time desc, name desc limit 50",
+		"bsync_device_site_time",
+	),
+	(
+		"Sync logs page, newest first",
+		"select name from `tabBiometric Sync Log` order by started desc, name desc limit 50",
+		"bsync_started",
+	),
+	(
 		"overview: each device's newest run",
 		"select device, max(started) from `tabBiometric Sync Log` where device in ('X', 'Y') group by device",
 		"bsync_device_started",

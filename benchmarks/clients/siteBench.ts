@@ -1,0 +1,263 @@
+// Shared by the site benchmarks (site-ingest.ts, site-history.ts): the two API clients of a real bench, the
+// benchmark employees, pushes as the sidecar does them, counts, HRMS's one-by-one path and the tick watcher.
+// Configured by the contract suite's variables (see site-ingest.ts). Asserts nothing.
+import { epochMsToNaive } from "../../sidecar/src/domain/naiveTime.js";
+import { makePunch, type Punch } from "../../sidecar/src/domain/punch.js";
+import { isSidecarError } from "../../sidecar/src/errors.js";
+import { SiteClient } from "../../sidecar/src/site/siteClient.js";
+import { PUSH_PUNCHES, type PushItemResult } from "../../sidecar/src/site/uploader.js";
+
+export const env = process.env;
+if (!env.BSYNC_CONTRACT_URL) {
+  console.log(
+    "site benchmark: needs a real bench. Set BSYNC_CONTRACT_URL, BSYNC_CONTRACT_KEY, BSYNC_CONTRACT_SECRET,\n" +
+      "BSYNC_CONTRACT_SIDECAR, BSYNC_CONTRACT_DEVICE, BSYNC_CONTRACT_ADMIN_KEY and BSYNC_CONTRACT_ADMIN_SECRET " +
+      "(see the header of benchmarks/site-ingest.ts). Nothing was run.",
+  );
+  process.exit(0);
+}
+export const need = (name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+export const num = (name: string, fallback: number): number => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return Math.floor(value);
+};
+
+export const URL_ = need("BSYNC_CONTRACT_URL");
+export const SIDECAR = need("BSYNC_CONTRACT_SIDECAR");
+export const DEVICE = need("BSYNC_CONTRACT_DEVICE");
+export const PUNCHES = num("BENCH_PUNCHES", 20_000);
+export const EMPLOYEES = num("BENCH_EMPLOYEES", 500);
+export const BATCH = Math.min(1000, num("BENCH_BATCH", 500));
+export const SINGLE = Math.min(PUNCHES, num("BENCH_SINGLE", PUNCHES));
+export const CONCURRENCY = num("BENCH_CONCURRENCY", 1);
+export const COMPANY = env.BENCH_COMPANY ?? "_Test Company";
+export const TIMEOUT_S = num("BENCH_TIMEOUT_S", 1800);
+
+export const SITE_NAME = env.BSYNC_CONTRACT_SITE;
+export const sidecar = new SiteClient({
+  url: URL_,
+  ...(SITE_NAME && { siteName: SITE_NAME }),
+  apiKey: need("BSYNC_CONTRACT_KEY"),
+  apiSecret: need("BSYNC_CONTRACT_SECRET"),
+  timeoutMs: 120_000,
+});
+export const admin = new SiteClient({
+  url: URL_,
+  ...(SITE_NAME && { siteName: SITE_NAME }),
+  apiKey: need("BSYNC_CONTRACT_ADMIN_KEY"),
+  apiSecret: need("BSYNC_CONTRACT_ADMIN_SECRET"),
+  timeoutMs: 120_000,
+});
+
+export const seconds = (fromMs: number): number => (performance.now() - fromMs) / 1000;
+export const log = (line: string): void => console.log(`[site] ${line}`);
+export const userId = (i: number): string => `BENCH${String(i + 1).padStart(4, "0")}`;
+
+export async function ensureEmployees(): Promise<void> {
+  const existing = new Set(
+    (
+      await admin.call<{ attendance_device_id: string }[]>("frappe.client.get_list", {
+        doctype: "Employee",
+        filters: [["attendance_device_id", "like", "BENCH%"]],
+        fields: ["attendance_device_id"],
+        limit_page_length: 0,
+      })
+    ).map((row) => row.attendance_device_id),
+  );
+  const missing = Array.from({ length: EMPLOYEES }, (_, i) => userId(i)).filter((id) => !existing.has(id));
+  if (missing.length === 0) {
+    log(`${EMPLOYEES} employees BENCH0001..${userId(EMPLOYEES - 1)} already exist`);
+    return;
+  }
+  const start = performance.now();
+  for (let i = 0; i < missing.length; i += 100) {
+    const docs = missing.slice(i, i + 100).map((id) => ({
+      doctype: "Employee",
+      first_name: `Bench ${id}`,
+      gender: "Female",
+      date_of_birth: "1990-01-01",
+      date_of_joining: "2020-01-01",
+      company: COMPANY,
+      status: "Active",
+      attendance_device_id: id,
+    }));
+    await admin.call("frappe.client.insert_many", { docs });
+  }
+  log(`created ${missing.length} employees in ${seconds(start).toFixed(1)} s`);
+}
+
+/** `count` punches from `startMs`, 37 s apart, round-robin over the employees, alternating IN and OUT. */
+export function makePunches(count: number, startMs: number, device = DEVICE): Punch[] {
+  return Array.from({ length: count }, (_, i) =>
+    makePunch({
+      device,
+      userId: userId(i % EMPLOYEES),
+      time: epochMsToNaive(startMs + i * 37_000),
+      state: Math.floor(i / EMPLOYEES) % 2,
+      verify: 1,
+      raw: "site-ingest benchmark",
+    }),
+  );
+}
+
+interface StatusCount {
+  status: string;
+  n: number;
+}
+
+/** This run's punches (device + punch_time window) by status. */
+export async function countsByStatus(
+  from: string,
+  to: string,
+  device = DEVICE,
+): Promise<Map<string, number>> {
+  const rows = await admin.call<StatusCount[]>("frappe.client.get_list", {
+    doctype: "Biometric Punch",
+    filters: [
+      ["device", "=", device],
+      ["punch_time", ">=", from],
+      ["punch_time", "<=", to],
+    ],
+    fields: ["status", "count(name) as n"],
+    group_by: "status",
+    limit_page_length: 0,
+  });
+  return new Map(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+export async function checkinsBetween(from: string, to: string, deviceId: string): Promise<number> {
+  return admin.call<number>("frappe.client.get_count", {
+    doctype: "Employee Checkin",
+    filters: [
+      ["device_id", "=", deviceId],
+      ["time", ">=", from],
+      ["time", "<=", to],
+    ],
+  });
+}
+
+export const pushStats = { retries: 0 };
+
+/** As the sidecar's uploader does: a retryable failure (5xx, timeout) is sent again after a pause. */
+async function pushWithRetry(batch: Punch[]): Promise<{ results: PushItemResult[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sidecar.call<{ results: PushItemResult[] }>(PUSH_PUNCHES, {
+        sidecar: SIDECAR,
+        device: DEVICE,
+        punches: batch,
+      });
+    } catch (error) {
+      if (!isSidecarError(error) || !error.retryable || attempt >= 5) throw error;
+      pushStats.retries++;
+      log(`batch retried after ${error.code}: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
+export async function pushAll(
+  punches: Punch[],
+): Promise<{ seconds: number; created: number; other: number }> {
+  const batches: Punch[][] = [];
+  for (let i = 0; i < punches.length; i += BATCH) batches.push(punches.slice(i, i + BATCH));
+  let created = 0;
+  let other = 0;
+  let next = 0;
+  const start = performance.now();
+  const lane = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const answer = await pushWithRetry(batch);
+      for (const result of answer.results) {
+        if (result.status === "new") created++;
+        else other++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return { seconds: seconds(start), created, other };
+}
+
+const TICK = "biometric_sync.outbox.scheduler.tick";
+
+/** Polls the tick's last run (server time) until stopped; returns the distinct run times seen. */
+export function watchTicks(): { stop: () => Promise<string[]> } {
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const row = await admin.call<{ last_execution: string | null } | null>("frappe.client.get_value", {
+          doctype: "Scheduled Job Type",
+          filters: { method: TICK },
+          fieldname: "last_execution",
+        });
+        if (row?.last_execution) seen.add(row.last_execution);
+      } catch {
+        // a busy site: try again on the next round
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return [...seen].sort();
+    },
+  };
+}
+
+export function tickSummary(runs: string[], processingSeconds: number): string {
+  const times = runs.map((run) => Date.parse(run.replace(" ", "T") + "Z"));
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i]! - times[i - 1]!) / 1000);
+  return (
+    `the per-minute tick ran ${runs.length} times during ${(processingSeconds / 60).toFixed(1)} min of ` +
+    `processing; longest gap between runs ${longest.toFixed(0)} s` +
+    (runs.length < 2 ? " (is the site's scheduler enabled? bench --site S enable-scheduler)" : "")
+  );
+}
+
+/** HRMS's one-by-one path, as the existing tools post: one request per punch. Returns checkins and seconds. */
+export async function postOneByOne(
+  punches: Punch[],
+  deviceId: string,
+): Promise<{ ok: number; seconds: number }> {
+  const start = performance.now();
+  let failures = 0;
+  for (const punch of punches) {
+    try {
+      await admin.call("hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field", {
+        employee_field_value: punch.user_id,
+        timestamp: punch.time,
+        device_id: deviceId,
+        log_type: punch.direction,
+      });
+    } catch {
+      failures++;
+    }
+  }
+  return { ok: punches.length - failures, seconds: seconds(start) };
+}
+
+/** Waits until none of the device's punches in [from, to] is Pending (or the timeout); returns the counts. */
+export async function untilProcessed(
+  from: string,
+  to: string,
+  device = DEVICE,
+): Promise<Map<string, number>> {
+  let counts = new Map<string, number>();
+  const deadline = Date.now() + TIMEOUT_S * 1000;
+  for (;;) {
+    counts = await countsByStatus(from, to, device);
+    if ((counts.get("Pending") ?? 0) === 0 || Date.now() > deadline) return counts;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

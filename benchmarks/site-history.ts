@@ -1,0 +1,345 @@
+// npx tsx benchmarks/site-history.ts — NEEDS A REAL FRAPPE BENCH (ERPNext + HRMS + biometric_sync, a worker running).
+//
+// Issue 12: does the site stay fast with years of history? In one run, against one site:
+//   1. history (setup, loaded once in bulk, then reused): HISTORY_EMPLOYEES employees (default 500, the
+//      benchmark's BENCH0001.. ones), HISTORY_DAYS working days back from HISTORY_END (730 days, 4 punches a
+//      working day: about a million Employee Checkins) and the same number of Processed Biometric Punches linked
+//      to them, spread over 10 devices. Loaded with INSERT … SELECT through the mariadb client, with the site's own
+//      database credentials (BSYNC_BENCH/sites/BSYNC_SITE/site_config.json), then ANALYZE TABLE.
+//   2. with the app's index on Employee Checkin (employee, time): BENCH_PUNCHES (20,000) new punches through
+//      push_punches, staging and processing timed, and HRMS's one-by-one add_log_based_on_employee_field on a
+//      sample (BENCH_SINGLE, default 1,000), on the same site;
+//   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (3,000);
+//   4. the HR page: each api.ui call and list the page makes, median of 5 (ms);
+//   5. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
+// Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
+// (as for the Frappe tests). Takes a while: the history load is about 2 minutes, the one-by-one samples too.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { renderTable } from "../sidecar/src/cli/table.js";
+import {
+  DEVICE,
+  EMPLOYEES,
+  PUNCHES,
+  SIDECAR,
+  URL_,
+  admin,
+  checkinsBetween,
+  ensureEmployees,
+  env,
+  log,
+  makePunches,
+  need,
+  num,
+  postOneByOne,
+  pushAll,
+  seconds,
+  untilProcessed,
+  userId,
+} from "./clients/siteBench.js";
+
+const BENCH = need("BSYNC_BENCH");
+const SITE = need("BSYNC_SITE");
+const HISTORY_DAYS = num("HISTORY_DAYS", 730);
+const HISTORY_END = env.HISTORY_END ?? "2026-06-30";
+const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 3_000);
+const SINGLE = num("BENCH_SINGLE", 1_000);
+const HISTORY_DEVICES = 10;
+const CHECKIN_INDEX = "bsync_employee_time";
+
+const siteConfig = JSON.parse(readFileSync(path.join(BENCH, "sites", SITE, "site_config.json"), "utf8")) as {
+  db_name: string;
+  db_password: string;
+  db_host?: string;
+  db_port?: number;
+};
+
+/** SQL through the mariadb client as the site's own database user; returns the tab-separated rows. */
+function sql(statement: string): string[][] {
+  const out = execFileSync(
+    "mariadb",
+    [
+      "-h",
+      siteConfig.db_host ?? "127.0.0.1",
+      "-P",
+      String(siteConfig.db_port ?? 3306),
+      "-u",
+      siteConfig.db_name,
+      `-p${siteConfig.db_password}`,
+      "-N",
+      "-B",
+      siteConfig.db_name,
+      "-e",
+      statement,
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  return out
+    .split("\n")
+    .filter((line) => line.length)
+    .map((line) => line.split("\t"));
+}
+
+const quote = (text: string): string => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+
+async function ensureHistoryDevices(): Promise<string[]> {
+  const names = Array.from({ length: HISTORY_DEVICES }, (_, i) => `History Gate ${i}`);
+  for (const name of names) {
+    const exists = await admin.call<number>("frappe.client.get_count", {
+      doctype: "Biometric Device",
+      filters: [["name", "=", name]],
+    });
+    if (exists) continue;
+    await admin.call("frappe.client.insert", {
+      doc: {
+        doctype: "Biometric Device",
+        device_name: name,
+        driver: "zk",
+        host: "192.0.2.60",
+        port: 4370,
+        sidecar: SIDECAR,
+        enabled: 0,
+        time_zone: "Asia/Kolkata",
+      },
+    });
+  }
+  return names;
+}
+
+async function loadHistory(): Promise<void> {
+  const start = performance.now();
+  const employees = await admin.call<{ name: string; employee_name: string; attendance_device_id: string }[]>(
+    "frappe.client.get_list",
+    {
+      doctype: "Employee",
+      filters: [["attendance_device_id", "like", "BENCH%"]],
+      fields: ["name", "employee_name", "attendance_device_id"],
+      limit_page_length: 0,
+    },
+  );
+  const wanted = new Set(Array.from({ length: EMPLOYEES }, (_, i) => userId(i)));
+  const chosen = employees.filter((e) => wanted.has(e.attendance_device_id));
+  const already = Number(
+    sql("select count(*) from `tabEmployee Checkin` where name like 'hist-ci-%'")[0]![0],
+  );
+  const expected = Number(
+    sql(
+      `select count(*) * 4 * ${chosen.length} from seq_1_to_${HISTORY_DAYS} d ` +
+        `where weekday(date_sub(${quote(HISTORY_END)}, interval d.seq day)) < 5`,
+    )[0]![0],
+  );
+  if (already >= expected) {
+    log(`history already loaded: ${already} Employee Checkins`);
+    return;
+  }
+  const devices = await ensureHistoryDevices();
+  const values = chosen
+    .map((e, i) => `(${i}, ${quote(e.name)}, ${quote(e.employee_name)}, ${quote(e.attendance_device_id)})`)
+    .join(",\n");
+  // One row per employee × working day × punch (08:00, 12:30, 13:15, 17:30 plus the employee's own seconds).
+  const rows = `from bench_emp e join seq_1_to_${HISTORY_DAYS} d join seq_1_to_4 p
+    where weekday(date_sub(${quote(HISTORY_END)}, interval d.seq day)) < 5`;
+  const time = `timestamp(date_sub(${quote(HISTORY_END)}, interval d.seq day)) + interval
+    (elt(p.seq, 28800, 45000, 47700, 63000) + e.i % 600) second`;
+  const key = `concat('hist-', e.i, '-', d.seq, '-', p.seq)`;
+  sql(`
+    create temporary table bench_emp (i int primary key, name varchar(140), employee_name varchar(140),
+      uid varchar(140));
+    insert into bench_emp values ${values};
+    insert ignore into \`tabEmployee Checkin\` (name, employee, employee_name, log_type, time, device_id,
+      skip_auto_attendance, creation, modified, owner, modified_by, docstatus, idx)
+    select concat('hist-ci-', e.i, '-', d.seq, '-', p.seq), e.name, e.employee_name,
+      if(p.seq % 2 = 1, 'IN', 'OUT'), ${time}, elt(1 + e.i % ${HISTORY_DEVICES}, ${devices.map(quote).join(", ")}),
+      0, ${time}, ${time}, 'Administrator', 'Administrator', 0, 0
+    ${rows};
+    insert ignore into \`tabBiometric Punch\` (name, punch_uid, status, device, device_user_id, punch_time,
+      site_time, state, direction, employee, employee_name, employee_checkin, reason, creation, modified, owner,
+      modified_by, docstatus, idx)
+    select ${key}, ${key}, 'Processed', elt(1 + e.i % ${HISTORY_DEVICES}, ${devices.map(quote).join(", ")}),
+      e.uid, ${time}, ${time}, if(p.seq % 2 = 1, 0, 1), if(p.seq % 2 = 1, 'IN', 'OUT'), e.name,
+      e.employee_name, concat('hist-ci-', e.i, '-', d.seq, '-', p.seq), 'history', ${time}, ${time},
+      'Administrator', 'Administrator', 0, 0
+    ${rows};
+    analyze table \`tabEmployee Checkin\`, \`tabBiometric Punch\`;`);
+  const loaded = Number(sql("select count(*) from `tabEmployee Checkin` where name like 'hist-ci-%'")[0]![0]);
+  log(`loaded ${loaded} Employee Checkins and as many staged punches in ${seconds(start).toFixed(0)} s`);
+}
+
+interface Leg {
+  label: string;
+  staged: number;
+  stagingSeconds: number;
+  checkins: number;
+  e2eSeconds: number;
+  single: { ok: number; seconds: number };
+}
+
+/** New punches after the history (fresh days per run), batched and one by one. */
+async function leg(label: string, count: number, offsetDays: number): Promise<Leg> {
+  const day = 86_400_000;
+  const base = Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 2000)) * day;
+  const batched = makePunches(count, base);
+  const singles = makePunches(SINGLE, base + Math.ceil((count * 37_000) / day + 1) * day);
+  const from = batched[0]!.time;
+  const to = batched[batched.length - 1]!.time;
+  const start = performance.now();
+  const staged = await pushAll(batched);
+  await untilProcessed(from, to);
+  const e2eSeconds = seconds(start);
+  const checkins = await checkinsBetween(from, to, DEVICE);
+  const single = await postOneByOne(singles, `${DEVICE} (one by one)`);
+  log(
+    `${label}: staged ${staged.created} in ${staged.seconds.toFixed(1)} s, ${checkins} checkins after ` +
+      `${e2eSeconds.toFixed(1)} s; one by one ${single.ok} in ${single.seconds.toFixed(1)} s`,
+  );
+  return { label, staged: staged.created, stagingSeconds: staged.seconds, checkins, e2eSeconds, single };
+}
+
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function pageTimings(): Promise<(string | number)[][]> {
+  const calls: [string, string, Record<string, unknown>][] = [
+    ["Overview", "biometric_sync.api.ui.overview", {}],
+    ["Devices", "biometric_sync.api.ui.devices", {}],
+    ["Device", "biometric_sync.api.ui.device", { name: "History Gate 0" }],
+    ["Sidecars", "biometric_sync.api.ui.sidecars", {}],
+    ["Unmapped", "biometric_sync.api.ui.unmapped_groups", {}],
+    ["Map: find employees", "biometric_sync.api.ui.find_employees", { txt: "Bench" }],
+    [
+      "Punches: newest 50",
+      "frappe.client.get_list",
+      {
+        doctype: "Biometric Punch",
+        fields: ["name", "device", "device_user_id", "site_time", "status", "employee"],
+        order_by: "site_time desc, name desc",
+        limit_page_length: 50,
+      },
+    ],
+    ["Punches: count", "frappe.desk.reportview.get_count", { doctype: "Biometric Punch", filters: [] }],
+    [
+      "Punches: one device",
+      "frappe.client.get_list",
+      {
+        doctype: "Biometric Punch",
+        filters: [["device", "=", "History Gate 3"]],
+        fields: ["name", "site_time", "status"],
+        order_by: "site_time desc, name desc",
+        limit_page_length: 50,
+      },
+    ],
+    [
+      "Punches: one employee's user id",
+      "frappe.client.get_list",
+      {
+        doctype: "Biometric Punch",
+        filters: [["device_user_id", "=", userId(7)]],
+        fields: ["name", "site_time", "status"],
+        order_by: "site_time desc, name desc",
+        limit_page_length: 50,
+      },
+    ],
+    [
+      "Sync logs: newest 50",
+      "frappe.client.get_list",
+      {
+        doctype: "Biometric Sync Log",
+        fields: ["name", "device", "started", "status"],
+        order_by: "started desc, name desc",
+        limit_page_length: 50,
+      },
+    ],
+  ];
+  const rows: (string | number)[][] = [];
+  for (const [label, method, args] of calls) {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      await admin.call(method, args);
+      times.push(performance.now() - start);
+    }
+    rows.push([label, method.replace("biometric_sync.api.", ""), Math.round(median(times))]);
+  }
+  return rows;
+}
+
+function plans(): string[][] {
+  const queries: [string, string][] = [
+    [
+      "claim: oldest Pending",
+      "select name from `tabBiometric Punch` where status = 'Pending' order by site_time, name limit 4000",
+    ],
+    [
+      "watermark",
+      "select min(site_time) from `tabBiometric Punch` where device = 'History Gate 1' and status = 'Pending'",
+    ],
+    [
+      "unmapped groups",
+      "select device_user_id, device, site_time from `tabBiometric Punch` where status = 'Unmapped' limit 20000",
+    ],
+    ["punches page", "select name from `tabBiometric Punch` order by site_time desc, name desc limit 50"],
+    [
+      "punches of a device",
+      "select name from `tabBiometric Punch` where device = 'History Gate 3' order by site_time desc, name desc limit 50",
+    ],
+    [
+      "retention",
+      "select name from `tabBiometric Punch` where creation < '2025-01-01' and status in ('Processed', 'Duplicate', 'Skipped') order by creation limit 10000",
+    ],
+    [
+      "HRMS duplicate check",
+      `select name from \`tabEmployee Checkin\` where employee = (select name from tabEmployee where attendance_device_id = 'BENCH0007') and time = '2026-01-05 08:00:07' and log_type = 'IN'`,
+    ],
+  ];
+  return queries.map(([label, query]) => {
+    const row = sql(`explain ${query}`)[0]!;
+    // id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra
+    return [label, row[3] ?? "", row[5] ?? "", row[8] ?? "", row[9] ?? ""];
+  });
+}
+
+async function main(): Promise<void> {
+  log(`site ${URL_} (${SITE}), sidecar "${SIDECAR}", device "${DEVICE}"`);
+  await ensureEmployees();
+  await loadHistory();
+  const sizes = sql(
+    "select (select count(*) from `tabEmployee Checkin`), (select count(*) from `tabBiometric Punch`)",
+  )[0]!;
+  log(`site holds ${sizes[0]} Employee Checkins and ${sizes[1]} staged punches`);
+
+  const withIndex = await leg("with the index", PUNCHES, 30);
+  sql(`alter table \`tabEmployee Checkin\` drop index if exists \`${CHECKIN_INDEX}\``);
+  let withoutIndex: Leg;
+  try {
+    withoutIndex = await leg("without the index", NO_INDEX_PUNCHES, 3000);
+  } finally {
+    sql(`alter table \`tabEmployee Checkin\` add index if not exists \`${CHECKIN_INDEX}\` (employee, time)`);
+  }
+  const page = await pageTimings();
+  const plan = plans();
+
+  const rate = (n: number, s: number) => Math.round(n / s);
+  console.log(`\nSite with history (${sizes[0]} checkins, ${sizes[1]} staged punches), ${URL_}\n`);
+  console.log(
+    renderTable(
+      ["run", "staging /s", "processing /s (end to end)", "one by one /s", "end to end ÷ one by one"],
+      [withIndex, withoutIndex].map((l) => [
+        l.label,
+        rate(l.staged, l.stagingSeconds),
+        rate(l.checkins, l.e2eSeconds),
+        rate(l.single.ok, l.single.seconds),
+        Number((l.checkins / l.e2eSeconds / (l.single.ok / l.single.seconds)).toFixed(1)),
+      ]),
+    ),
+  );
+  console.log(
+    `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index).`,
+  );
+  console.log("\nThe HR page on this site (median of 5 calls, ms; goal ≤ 300):\n");
+  console.log(renderTable(["page", "call", "ms"], page));
+  console.log("\nQuery plans on these tables (EXPLAIN):\n");
+  console.log(renderTable(["query", "access", "index", "rows examined (estimate)", "extra"], plan));
+}
+
+await main();
