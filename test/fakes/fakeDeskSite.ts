@@ -605,7 +605,9 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
     "frappe.desk.reportview.get_count": ({ user, params }) => {
       const doctype = String(params.doctype);
       this.requireRead(user!, doctype);
-      return this.filtered(doctype, params.filters, params.or_filters).length;
+      const count = this.filtered(doctype, params.filters, params.or_filters).length;
+      const limit = Number(params.limit) || 0; // Frappe counts up to `limit` rows when one is given
+      return limit ? Math.min(count, limit) : count;
     },
     "frappe.client.get": ({ user, params }) => {
       const doctype = String(params.doctype);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  formatCappedCount,
   formatCount,
   formatDate,
   formatDateTime,
@@ -75,6 +76,9 @@ describe("durations, drift, percentages, counts", () => {
     expect(formatPercent(null)).toBe("—");
     expect(formatCount(1234567)).toBe("1,234,567");
     expect(formatCount(undefined)).toBe("—");
+    expect(formatCappedCount(10_001, 10_000)).toBe("10,000+");
+    expect(formatCappedCount(10_000, 10_000)).toBe("10,000");
+    expect(formatCappedCount(null, 10_000)).toBe("—");
     expect(plural(1, "punch", "punches")).toBe("1 punch");
     expect(plural(1200, "punch", "punches")).toBe("1,200 punches");
     expect(plural(0, "device user id")).toBe("0 device user ids");

@@ -95,6 +95,12 @@ export function formatCount(value: number | null | undefined): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
+/** A count made with a limit (Frappe's get_count `limit`): more than `cap` shows as "10,000+". */
+export function formatCappedCount(value: number | null | undefined, cap: number): string {
+  if (value !== null && value !== undefined && value > cap) return `${formatCount(cap)}+`;
+  return formatCount(value);
+}
+
 /** "1 punch", "3 punches" */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
