@@ -38,6 +38,7 @@ from frappe.utils import get_datetime, now_datetime, strip_html
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest import sync_log
+from biometric_sync.ingest.tasks import partition_condition
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
 from biometric_sync.transactions import read_committed
 
@@ -52,19 +53,25 @@ FIELDS = ["name", "device", "device_user_id", "punch_time", "state", "direction"
 
 
 def process_pending(
-	max_chunks: int | None = None, commit: bool = True, time_box_seconds: float | None = None
+	max_chunks: int | None = None,
+	commit: bool = True,
+	time_box_seconds: float | None = None,
+	partition: tuple[int, int] = (0, 1),
 ) -> dict:
 	"""Processes Pending punches in chunks of CHUNK_SIZE, oldest first, committing after each chunk, until none
 	is left, ``max_chunks`` were done or ``time_box_seconds`` have passed. Returns the totals per status.
 
 	Runs under READ COMMITTED (see ``transactions.read_committed``, which commits first): a chunk locks its own
 	rows and no index gaps, so pushes insert new punches while it runs. ``commit=False`` leaves the chunks
-	uncommitted (tests)."""
+	uncommitted (tests). ``partition`` (index, count) takes only the punches of that share of the device user ids
+	(see ``tasks.partition_count``)."""
 	with read_committed():
-		return _process_pending(max_chunks, commit, time_box_seconds)
+		return _process_pending(max_chunks, commit, time_box_seconds, partition)
 
 
-def _process_pending(max_chunks: int | None, commit: bool, time_box_seconds: float | None) -> dict:
+def _process_pending(
+	max_chunks: int | None, commit: bool, time_box_seconds: float | None, partition: tuple[int, int]
+) -> dict:
 	totals: dict[str, int] = defaultdict(int)
 	chunks = 0
 	candidates: deque[str] = deque()
@@ -74,7 +81,7 @@ def _process_pending(max_chunks: int | None, commit: bool, time_box_seconds: flo
 		# Checked before every chunk but the first, so every run makes progress.
 		if chunks and time_box_seconds is not None and time.monotonic() - started >= time_box_seconds:
 			break
-		names = claim_chunk(candidates=candidates)
+		names = claim_chunk(candidates=candidates, partition=partition)
 		if not names:
 			break
 		counts, chunk_devices = _process_chunk(names)
@@ -95,7 +102,9 @@ def _process_pending(max_chunks: int | None, commit: bool, time_box_seconds: flo
 	return dict(totals)
 
 
-def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list[str]:
+def claim_chunk(
+	size: int = CHUNK_SIZE, candidates: deque | None = None, partition: tuple[int, int] = (0, 1)
+) -> list[str]:
 	"""Locks up to ``size`` of the oldest Pending punches that no other transaction holds, and returns them.
 
 	Two steps, so that only the chunk's own rows are locked: a plain read lists the oldest Pending punches (a
@@ -107,6 +116,7 @@ def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list
 	in ``candidates`` between calls; a punch staged meanwhile waits for the next list, and one another worker
 	took is skipped by the locking read."""
 	candidates = deque() if candidates is None else candidates
+	in_partition = "" if partition[1] <= 1 else f" and {partition_condition(partition)}"
 	refilled = False
 	while True:
 		if not candidates:
@@ -115,7 +125,8 @@ def claim_chunk(size: int = CHUNK_SIZE, candidates: deque | None = None) -> list
 			candidates.extend(
 				row[0]
 				for row in frappe.db.sql(
-					f"select name from `tab{PUNCH}` where status = 'Pending' order by site_time, name "
+					f"select name from `tab{PUNCH}` where status = 'Pending'{in_partition} "
+					"order by site_time, name "
 					f"limit {int(size) * CANDIDATE_CHUNKS}"
 				)
 			)

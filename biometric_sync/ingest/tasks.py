@@ -11,6 +11,8 @@ follow-up run is queued behind it after the commit (deduplicated too). So there 
 with more than one RQ worker they can run at the same time, each locking its own chunks (SKIP LOCKED).
 """
 
+from functools import partial
+
 import frappe
 from frappe.utils.background_jobs import get_job_status
 from rq.job import JobStatus
@@ -20,56 +22,116 @@ FOLLOW_UP_JOB_ID = "biometric_sync:process_punches:follow-up"
 PROCESS_METHOD = "biometric_sync.ingest.tasks.process_pending_job"
 # How long one processing job runs before it hands the worker back (and queues its continuation).
 JOB_TIME_BOX_SECONDS = 30
+# A follow-up waits this long for its partition's running job to end (which takes at most the time box).
+LOCK_WAIT_SECONDS = JOB_TIME_BOX_SECONDS + 10
+# At most this many processing jobs run side by side (one per partition of the device user ids).
+MAX_PARTITIONS = 4
+
+Partition = tuple[int, int]  # (index, count): the punches whose crc32(device user id) % count == index
+WHOLE: Partition = (0, 1)
+
+
+def partition_count() -> int:
+	"""One partition per RQ worker serving the default queue (at most MAX_PARTITIONS), so a server with more
+	workers processes a backlog on more cores; a device user id (one employee) always falls in the same
+	partition, so two jobs never insert checkins for the same employee at once (HRMS's duplicate check is not
+	safe against that)."""
+	try:
+		from frappe.utils.background_jobs import generate_qname, get_workers
+
+		default = generate_qname("default")
+		workers = sum(1 for worker in get_workers() if default in worker.queue_names())
+	except Exception:
+		workers = 1
+	return max(1, min(MAX_PARTITIONS, workers))
+
+
+def job_ids(partition: Partition) -> tuple[str, str]:
+	"""The processing job and its follow-up for a partition (the whole set keeps the plain ids)."""
+	if partition == WHOLE:
+		return PROCESS_JOB_ID, FOLLOW_UP_JOB_ID
+	suffix = f":{partition[0]}of{partition[1]}"
+	return PROCESS_JOB_ID + suffix, FOLLOW_UP_JOB_ID + suffix
 
 
 def enqueue_processing() -> None:
-	"""Queues the processing job once the current transaction commits (deduplicated)."""
-	frappe.enqueue(
-		PROCESS_METHOD,
-		queue="default",
-		timeout=JOB_TIME_BOX_SECONDS * 20,
-		job_id=PROCESS_JOB_ID,
-		deduplicate=True,
-		enqueue_after_commit=True,
-	)
-	try:
-		running = get_job_status(PROCESS_JOB_ID) == JobStatus.STARTED
-	except Exception:
-		running = False  # the scheduler's tick is the safety net
-	if running:
-		# The deduplicated enqueue above did nothing; the running job may miss these punches.
-		frappe.db.after_commit.add(ensure_a_run_after_commit)
-
-
-def ensure_a_run_after_commit() -> None:
-	"""After the commit: make sure some processing run starts after it. A queued run will see the new rows; a
-	running one may not, so it gets a follow-up; if the job finished meanwhile, it is queued again."""
-	try:
-		if JobStatus.QUEUED in (get_job_status(PROCESS_JOB_ID), get_job_status(FOLLOW_UP_JOB_ID)):
-			return
-		running = get_job_status(PROCESS_JOB_ID) == JobStatus.STARTED
+	"""Queues the processing jobs (one per partition) once the current transaction commits (deduplicated)."""
+	count = partition_count()
+	for index in range(count):
+		partition = (index, count)
+		process_id, _ = job_ids(partition)
 		frappe.enqueue(
 			PROCESS_METHOD,
 			queue="default",
 			timeout=JOB_TIME_BOX_SECONDS * 20,
-			job_id=FOLLOW_UP_JOB_ID if running else PROCESS_JOB_ID,
+			job_id=process_id,
 			deduplicate=True,
+			enqueue_after_commit=True,
+			partition=list(partition),
+		)
+		try:
+			running = get_job_status(process_id) == JobStatus.STARTED
+		except Exception:
+			running = False  # the scheduler's tick is the safety net
+		if running:
+			# The deduplicated enqueue above did nothing; the running job may miss these punches.
+			frappe.db.after_commit.add(partial(ensure_a_run_after_commit, partition))
+
+
+def ensure_a_run_after_commit(partition: Partition = WHOLE) -> None:
+	"""After the commit: make sure some processing run of the partition starts after it. A queued run will see
+	the new rows; a running one may not, so it gets a follow-up; if the job finished meanwhile, it is queued
+	again."""
+	process_id, follow_up_id = job_ids(partition)
+	try:
+		if JobStatus.QUEUED in (get_job_status(process_id), get_job_status(follow_up_id)):
+			return
+		running = get_job_status(process_id) == JobStatus.STARTED
+		frappe.enqueue(
+			PROCESS_METHOD,
+			queue="default",
+			timeout=JOB_TIME_BOX_SECONDS * 20,
+			job_id=follow_up_id if running else process_id,
+			deduplicate=True,
+			partition=list(partition),
 		)
 	except Exception:
 		# Never fail the request that committed: the scheduler's tick picks the punches up within a minute.
 		frappe.log_error(title="biometric_sync: could not queue punch processing")
 
 
-def process_pending_job() -> None:
-	"""One time-boxed run: a backlog is worked off in runs of at most JOB_TIME_BOX_SECONDS, each queueing the
-	next at the back of the queue, so the per-minute tick and other jobs get the worker in between (with the
-	bench default of one worker, a single long run starved the scheduler for the whole backlog)."""
+def process_pending_job(partition: list[int] | None = None) -> None:
+	"""One time-boxed run over one partition: a backlog is worked off in runs of at most JOB_TIME_BOX_SECONDS,
+	each queueing the next at the back of the queue, so the per-minute tick and other jobs get a worker in
+	between (with the bench default of one worker, a single long run starved the scheduler for the whole
+	backlog). A run and its follow-up never overlap: the follow-up waits for the partition's lock."""
 	from biometric_sync.ingest.processor import process_pending
 
-	process_pending(time_box_seconds=JOB_TIME_BOX_SECONDS)
-	if has_pending():
-		ensure_a_run_after_commit()
+	part: Partition = (int(partition[0]), int(partition[1])) if partition else WHOLE
+	lock = f"biometric_sync:processing:{part[0]}of{part[1]}"
+	# A named lock of this connection: held until released or the job's connection closes.
+	if not frappe.db.sql("select get_lock(%s, %s)", (lock, LOCK_WAIT_SECONDS))[0][0]:
+		return  # the other run is still going and queues its own continuation
+	try:
+		process_pending(time_box_seconds=JOB_TIME_BOX_SECONDS, partition=part)
+		if has_pending(part):
+			ensure_a_run_after_commit(part)
+	finally:
+		frappe.db.sql("select release_lock(%s)", (lock,))
 
 
-def has_pending() -> bool:
-	return bool(frappe.db.exists("Biometric Punch", {"status": "Pending"}))
+def has_pending(partition: Partition = WHOLE) -> bool:
+	if partition == WHOLE:
+		return bool(frappe.db.exists("Biometric Punch", {"status": "Pending"}))
+	return bool(
+		frappe.db.sql(
+			f"select 1 from `tabBiometric Punch` where status = 'Pending' and {partition_condition(partition)} "
+			"limit 1"
+		)
+	)
+
+
+def partition_condition(partition: Partition) -> str:
+	"""SQL for "the punch's device user id falls in this partition" (integers only: safe to format)."""
+	index, count = int(partition[0]), int(partition[1])
+	return f"crc32(coalesce(device_user_id, '')) % {count} = {index}"

@@ -15,6 +15,9 @@ from frappe.tests.utils import FrappeTestCase
 from biometric_sync.ingest.uid import punch_uid
 
 PREFIX = "_T BSync"
+# PREFIX as a LIKE prefix: its leading "_" would be a wildcard, and a pattern starting with one reads every row
+# of a big table (Employee Checkin) instead of using its index.
+LIKE_PREFIX = PREFIX.replace("_", "\\_") + "%"
 EMAIL_DOMAIN = "bsync-test.invalid"
 
 
@@ -25,8 +28,9 @@ def run_token() -> str:
 
 
 def cleanup() -> None:
-	devices = frappe.get_all("Biometric Device", filters={"name": ("like", f"{PREFIX}%")}, pluck="name")
-	sidecars = frappe.get_all("Biometric Sidecar", filters={"name": ("like", f"{PREFIX}%")}, pluck="name")
+	# Plain SQL: get_all's LIKE handling escapes the backslash of LIKE_PREFIX (frappe.db.delete does not).
+	devices = frappe.db.sql_list("select name from `tabBiometric Device` where name like %s", LIKE_PREFIX)
+	sidecars = frappe.db.sql_list("select name from `tabBiometric Sidecar` where name like %s", LIKE_PREFIX)
 	sidecar_users = frappe.get_all(
 		"Biometric Sidecar",
 		filters={"name": ("in", sidecars or [""]), "api_user": ("is", "set")},
@@ -40,13 +44,13 @@ def cleanup() -> None:
 	if sidecars:
 		frappe.db.delete("Biometric Command", {"sidecar": ("in", sidecars)})
 		frappe.db.delete("Biometric Sync Log", {"sidecar": ("in", sidecars)})
-	frappe.db.delete("Employee Checkin", {"device_id": ("like", f"{PREFIX}%")})
-	frappe.db.delete("Biometric Device", {"name": ("like", f"{PREFIX}%")})
-	frappe.db.delete("Biometric Sidecar", {"name": ("like", f"{PREFIX}%")})
+	frappe.db.delete("Employee Checkin", {"device_id": ("like", LIKE_PREFIX)})
+	frappe.db.delete("Biometric Device", {"name": ("like", LIKE_PREFIX)})
+	frappe.db.delete("Biometric Sidecar", {"name": ("like", LIKE_PREFIX)})
 	for user in sidecar_users:  # made by create_sidecar in the tests
 		frappe.delete_doc("User", user, ignore_permissions=True, force=True)
-	frappe.db.delete("Notification Log", {"document_name": ("like", f"{PREFIX}%")})
-	frappe.db.delete("Shift Type", {"name": ("like", f"{PREFIX}%")})
+	frappe.db.delete("Notification Log", {"document_name": ("like", LIKE_PREFIX)})
+	frappe.db.delete("Shift Type", {"name": ("like", LIKE_PREFIX)})
 	test_employees = frappe.get_all(
 		"Employee", filters={"user_id": ("like", f"%@{EMAIL_DOMAIN}")}, pluck="name"
 	)
@@ -153,6 +157,10 @@ class BiometricTestCase(FrappeTestCase):
 		enqueue = patch("frappe.enqueue")
 		self.enqueue = enqueue.start()
 		self.addCleanup(enqueue.stop)
+		# One processing partition, whatever workers this bench runs (tests of partitions set their own).
+		partitions = patch("biometric_sync.ingest.tasks.partition_count", return_value=1)
+		partitions.start()
+		self.addCleanup(partitions.stop)
 		self.addCleanup(frappe.set_user, "Administrator")
 
 	def processing_enqueued(self) -> bool:

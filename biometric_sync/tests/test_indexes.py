@@ -76,6 +76,12 @@ HOT_QUERIES = [
 		"bsync_status_expires_on",
 	),
 	(
+		"shift_types_fed_by: the shifts a device's recent checkins fed",
+		"select distinct shift from `tabEmployee Checkin` where device_id in ('X', 'Y') and shift is not null "
+		"and time >= '2026-01-01'",
+		"bsync_device_time",
+	),
+	(
 		"HRMS's duplicate check on every new checkin",
 		"select name from `tabEmployee Checkin` where employee = 'HR-EMP-1' and time = '2026-01-01 09:00:00' "
 		"and log_type = 'IN'",

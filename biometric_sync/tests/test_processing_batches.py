@@ -223,6 +223,54 @@ class TestProcessingBatches(BiometricTestCase):
 		process_pending()
 		self.assertEqual(self.punch_row(items[-1]["uid"]).status, "Unmapped")
 
+	def test_partitions_split_punches_by_device_user_id_and_each_id_stays_in_one(self):
+		user_ids = [f"PART-{self.token}-{i}" for i in range(12)]
+		items = [
+			punch(self.gate, user_id, f"1991-03-{1 + day:02d} 08:00:00")
+			for user_id in user_ids
+			for day in range(3)
+		]
+		self.push(self.gate, *items)
+		in_first = {
+			user_id
+			for user_id in user_ids
+			if frappe.db.sql("select crc32(%s) %% 2", user_id)[0][0] == 0  # the partition's own rule, in SQL
+		}
+		self.assertTrue(0 < len(in_first) < len(user_ids))
+		process_pending(partition=(0, 2))
+		done = {item["user_id"] for item in items if self.punch_row(item["uid"]).status != "Pending"}
+		self.assertEqual(done, in_first)  # every punch of those ids, none of the others
+		process_pending(partition=(1, 2))
+		self.assertFalse(any(self.punch_row(item["uid"]).status == "Pending" for item in items))
+
+	def test_one_processing_job_per_partition_with_more_workers(self):
+		self.enqueue.reset_mock()
+		with (
+			patch.object(tasks, "partition_count", return_value=3),
+			patch.object(tasks, "get_job_status", return_value=None),
+		):
+			tasks.enqueue_processing()
+		queued = [(call.kwargs["job_id"], call.kwargs["partition"]) for call in self.enqueue.call_args_list]
+		self.assertEqual(
+			queued,
+			[(f"{tasks.PROCESS_JOB_ID}:{i}of3", [i, 3]) for i in range(3)],
+		)
+
+	def test_a_follow_up_does_not_run_beside_its_partitions_running_job(self):
+		item = punch(self.gate, f"NOBODY-{self.token}", "1991-04-01 08:00:00")
+		self.push(self.gate, item)
+		other = other_connection()
+		try:
+			self.assertEqual(other.sql("select get_lock('biometric_sync:processing:0of1', 0)")[0][0], 1)
+			with patch.object(tasks, "LOCK_WAIT_SECONDS", 0):
+				tasks.process_pending_job()
+			self.assertEqual(self.punch_row(item["uid"]).status, "Pending")  # left to the running job
+		finally:
+			other.sql("select release_lock('biometric_sync:processing:0of1')")
+			other.close()
+		tasks.process_pending_job()
+		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+
 	def test_a_run_is_queued_behind_a_running_job(self):
 		cases = [
 			({}, tasks.PROCESS_JOB_ID),
