@@ -72,6 +72,24 @@ def heartbeat(sidecar: str, status: dict | str | None = None) -> dict:
 	}
 
 
+def _reachability(entry: dict, device: str, now) -> dict:
+	"""Status from what the sidecar knows now. Online (a read, or an ADMS terminal calling) resolves the last
+	error; a coded failure is Error and keeps the error the failed command recorded (more detailed than a code);
+	no "online" at all (the sidecar has not read the device since it started) changes nothing."""
+	online = entry.get("online")
+	if online is True:
+		return {"status": "Online", "last_seen": now, "last_error": None}
+	if online is not False:
+		return {}
+	error = entry.get("error")
+	if not isinstance(error, str) or not error:
+		return {"status": "Offline"}
+	values = {"status": "Error"}
+	if not frappe.db.get_value("Biometric Device", device, "last_error"):
+		values["last_error"] = error[:2000]
+	return values
+
+
 def _device_report(sidecar: str, entry: dict, now) -> None:
 	device = frappe.db.get_value(
 		"Biometric Device",
@@ -82,10 +100,7 @@ def _device_report(sidecar: str, entry: dict, now) -> None:
 	if not device:
 		return  # not this sidecar's device: ignored, like any unknown key
 	values = outbox.device_health(entry)
-	if entry.get("online") is True:
-		values.update(status="Online", last_seen=now)
-	elif entry.get("online") is False:
-		values["status"] = "Offline"
+	values.update(_reachability(entry, device.name, now))
 	read_through = outbox.to_site_time(entry.get("read_through"), device.time_zone)
 	current = frappe.db.get_value("Biometric Device", device.name, "read_through")
 	if read_through and (not current or read_through > frappe.utils.get_datetime(current)):

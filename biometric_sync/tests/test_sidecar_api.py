@@ -164,6 +164,33 @@ class TestSidecarEndpoints(BiometricTestCase):
 			report_unknown_device(self.theirs["sidecar"], f"{PREFIX} NEWSN2")
 		self.assertEqual(caught.exception.code, "NOT_YOUR_SIDECAR")
 
+	def test_heartbeat_keeps_an_error_visible_and_says_nothing_of_unread_devices(self):
+		def report(entry):
+			with as_user(self.my_user):
+				api.heartbeat(
+					self.mine["sidecar"], frappe.as_json({"devices": [{"device": self.my_device, **entry}]})
+				)
+			return frappe.db.get_value(
+				"Biometric Device", self.my_device, ["status", "last_error", "last_seen"], as_dict=True
+			)
+
+		frappe.db.set_value(
+			"Biometric Device",
+			self.my_device,
+			{"status": "Error", "last_error": "DEVICE_TIMEOUT: no answer in 10 s"},
+		)
+		# A sidecar that restarted has not read the device yet: the status stays as it was.
+		self.assertEqual(report({})["status"], "Error")
+		# Still failing: Error, and the failed command's own message stays.
+		row = report({"online": False, "error": "DEVICE_TIMEOUT"})
+		self.assertEqual((row.status, row.last_error), ("Error", "DEVICE_TIMEOUT: no answer in 10 s"))
+		# Reached again (a read, or an ADMS terminal calling): Online, seen now, the error resolved.
+		row = report({"online": True})
+		self.assertEqual((row.status, row.last_error), ("Online", None))
+		self.assertLessEqual(abs((now_datetime() - row.last_seen).total_seconds()), 60)
+		# Silent without a coded failure: Offline.
+		self.assertEqual(report({"online": False})["status"], "Offline")
+
 	def test_heartbeat_rejects_a_non_object_status(self):
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
 			api.heartbeat(self.mine["sidecar"], "[1, 2]")

@@ -17,7 +17,8 @@ import { sleep } from "../util/abort.js";
 import type { Punch } from "../domain/punch.js";
 import { CommandRunner } from "./commandRunner.js";
 import { SyncLogTags } from "./syncLogTags.js";
-import { DeviceSupervisor } from "./deviceSupervisor.js";
+import { type DeviceReachability, deviceReachability } from "./deviceHealth.js";
+import { type DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 
 export async function resolveApiSecret(
   site: SiteSettings,
@@ -253,10 +254,22 @@ export class SidecarService {
       spool_depth: this.spoolDepth,
       devices: this.supervisor!.all().map((d) => ({
         device: d.config.name,
-        online: d.lastError === null && d.lastPoll !== null,
+        ...this.reachability(d),
         ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
         ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
       })),
+    });
+  }
+
+  private reachability(d: DeviceRuntime): DeviceReachability {
+    const adms = d.config.driver === "adms" && d.config.serial_number ? this.adms : null;
+    return deviceReachability({
+      lastPollOk: d.lastPoll !== null,
+      lastError: d.lastError,
+      admsContact: adms?.status(d.config.serial_number!),
+      nowMs: adms?.nowMs() ?? Date.now(),
+      // Terminals call every few seconds (getrequest); three missed calls plus slack mean it is gone.
+      admsOfflineAfterMs: adms ? 3 * adms.handshakeSettings.delaySeconds * 1000 + 30_000 : 0,
     });
   }
 

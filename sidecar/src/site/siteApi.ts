@@ -47,7 +47,10 @@ const claimSchema = z.object({ commands: z.array(commandSchema) });
 
 export interface DeviceHealth {
   readonly device: string;
-  readonly online: boolean;
+  /** Absent: not known yet (not read since the sidecar started); the site keeps the device's status. */
+  readonly online?: boolean;
+  /** With online false: the coded reason (the site shows the device in Error). */
+  readonly error?: string;
   readonly clock_drift_seconds?: number;
   readonly memory_used_percent?: number;
   readonly read_through?: string;

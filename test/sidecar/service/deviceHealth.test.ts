@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { deviceReachability } from "../../../sidecar/src/service/deviceHealth.js";
+import type { TerminalStatus } from "../../../sidecar/src/drivers/adms/terminalStatus.js";
+
+const base = { lastPollOk: false, lastError: null, nowMs: 1_000_000, admsOfflineAfterMs: 60_000 };
+const contact = (lastSeenMs: number) => ({ serialNumber: "SN", lastSeenMs }) as unknown as TerminalStatus;
+
+describe("deviceReachability (what the heartbeat says of a device)", () => {
+  it("says nothing of a pull device not read since the sidecar started (a restart must not mark it Offline)", () => {
+    expect(deviceReachability(base)).toEqual({});
+  });
+
+  it("online after a good read; in error, with the code, after a failed one", () => {
+    expect(deviceReachability({ ...base, lastPollOk: true })).toEqual({ online: true });
+    expect(deviceReachability({ ...base, lastPollOk: true, lastError: "DEVICE_TIMEOUT" })).toEqual({
+      online: false,
+      error: "DEVICE_TIMEOUT",
+    });
+  });
+
+  it("an ADMS terminal is online while it calls, offline once silent past the window, whatever pulls did", () => {
+    const recent = contact(base.nowMs - 5_000);
+    expect(deviceReachability({ ...base, lastError: "ADMS_DEVICE_OFFLINE", admsContact: recent })).toEqual({
+      online: true,
+    });
+    expect(deviceReachability({ ...base, admsContact: contact(base.nowMs - 61_000) })).toEqual({
+      online: false,
+      error: "ADMS_DEVICE_OFFLINE",
+    });
+    expect(deviceReachability({ ...base, admsContact: contact(0) })).toEqual({});
+  });
+});
