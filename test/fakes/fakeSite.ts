@@ -42,6 +42,12 @@ export class FakeSite {
   private readonly faults: FakeSiteFault[] = [];
   readonly commands = new Map<string, FakeCommand>();
   readonly heartbeats: unknown[] = [];
+
+  /** The device entries of the latest heartbeat. */
+  heartbeatDevices(): { device: string; online?: boolean; error?: string; memory_used_percent?: number }[] {
+    const last = this.heartbeats.at(-1) as { devices?: unknown } | undefined;
+    return Array.isArray(last?.devices) ? (last.devices as ReturnType<FakeSite["heartbeatDevices"]>) : [];
+  }
   /** Serial numbers of ADMS terminals reported as unknown (report_unknown_device). */
   readonly discovered: string[] = [];
   devices: Record<string, unknown>[] = [];

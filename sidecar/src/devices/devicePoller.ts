@@ -35,6 +35,8 @@ export interface PollResult {
   readonly rejects: readonly RecordReject[];
   readonly outcome: CursorOutcome;
   readonly deviceRecordCount: number;
+  /** The log's capacity where the family reports it (ZK), for memory use. */
+  readonly deviceRecordCapacity?: number;
   /** Device wall-clock time up to which every punch has been read (the device's clock at the read). */
   readonly readThrough: NaiveDateTime | null;
   readonly durationMs: number;
@@ -119,6 +121,7 @@ export class DevicePoller {
           rejects: result.rejects,
           outcome: plan.outcome,
           deviceRecordCount: result.deviceRecordCount,
+          ...(result.deviceRecordCapacity && { deviceRecordCapacity: result.deviceRecordCapacity }),
           readThrough: result.deviceClock,
           durationMs: Date.now() - started,
         };

@@ -54,6 +54,8 @@ export interface RecordReject {
 export interface ReadResult {
   /** How many records the device holds in total (all windows); the read decoded exactly this many. */
   readonly deviceRecordCount: number;
+  /** How many records its log can hold, where the family reports it (ZK): log memory use on every read. */
+  readonly deviceRecordCapacity?: number;
   /** Valid punches in the window. */
   readonly punchCount: number;
   /** The device's clock when it was read: every punch up to this wall-clock time is in this read. */

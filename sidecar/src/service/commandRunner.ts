@@ -200,6 +200,8 @@ export class CommandRunner {
       const result = await poller.pollOnce(undefined, this.progressReporter(command));
       runtime.lastPoll = result;
       runtime.lastError = null;
+      if (result.deviceRecordCapacity)
+        runtime.memoryUsedPercent = usedPercent(result.deviceRecordCount, result.deviceRecordCapacity);
       this.afterRead(runtime, result.readThrough);
       if (result.fresh) this.options.onSpooled?.();
       return {
@@ -260,7 +262,7 @@ export class CommandRunner {
       }
     });
     if (info.punchCount !== null && info.punchCapacity)
-      runtime.memoryUsedPercent = Math.round((1000 * info.punchCount) / info.punchCapacity) / 10;
+      runtime.memoryUsedPercent = usedPercent(info.punchCount, info.punchCapacity);
     this.afterRead(runtime, info.clock);
     return {
       serial_number: info.serialNumber,
@@ -303,4 +305,9 @@ export class CommandRunner {
       ...(runtime.memoryUsedPercent !== null && { memory_used_percent: runtime.memoryUsedPercent }),
     };
   }
+}
+
+/** Log memory use, one decimal (the site alerts above its threshold). */
+function usedPercent(records: number, capacity: number): number {
+  return Math.round((1000 * records) / capacity) / 10;
 }

@@ -156,6 +156,20 @@ describe("SidecarService against a fake site", () => {
     expect(completions).toBe(3);
   });
 
+  it("measures log memory on every pull, not only on Test Connection (a full log reads 100%)", async () => {
+    const { site, sims, service } = await world();
+    sims[0]!.addFault({ kind: "memoryFull" });
+    await service.start();
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.result).toMatchObject({ memory_used_percent: 100 });
+    await expect
+      .poll(() => site.heartbeatDevices().find((d) => d.device === "Main Gate")?.memory_used_percent, {
+        timeout: 10_000,
+      })
+      .toBe(100);
+  });
+
   it("still runs commands when the socket is down: it claims on a timer", async () => {
     const { site, realtime, service } = await world({ claimIntervalSeconds: 5 });
     const claims = () => site.calls.filter((c) => c.method.endsWith("claim_commands")).length;

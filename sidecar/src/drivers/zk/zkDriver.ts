@@ -266,6 +266,7 @@ export class ZkDriver implements DeviceDriver {
     const rules = this.rules;
     return {
       deviceRecordCount: sizes.records,
+      ...(sizes.recordCapacity > 0 && { deviceRecordCapacity: sizes.recordCapacity }),
       deviceClock: clock,
       punchCount,
       rejects,
