@@ -29,3 +29,8 @@ def lookup_field(settings=None) -> str:
 
 def site_time_zone() -> str:
 	return get_system_timezone()
+
+
+def alert_users(text: str | None) -> list[str]:
+	"""The extra alert recipients of the settings: one user per line (commas and spaces tolerated)."""
+	return [part for part in (text or "").replace(",", "\n").split() if part]

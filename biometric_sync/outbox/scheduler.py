@@ -141,14 +141,14 @@ def device_alerts(settings) -> list[tuple[str, str]]:
 
 
 def alert(doctype: str, name: str, subject: str, message: str) -> bool:
-	"""Notification Log for each Biometric Manager, unless the same one was sent recently. True if sent."""
+	"""A Notification Log for each alert recipient, unless the same one was sent recently. True if sent."""
 	since = add_to_date(now_datetime(), hours=-ALERT_REPEAT_HOURS)
 	if frappe.db.exists(
 		"Notification Log",
 		{"document_type": doctype, "document_name": name, "subject": subject, "creation": (">", since)},
 	):
 		return False
-	users = managers()
+	users = alert_recipients()
 	for user in users:
 		frappe.get_doc(
 			{
@@ -164,13 +164,27 @@ def alert(doctype: str, name: str, subject: str, message: str) -> bool:
 	return bool(users)
 
 
-def managers() -> list[str]:
-	users = frappe.get_all(
-		"Has Role", filters={"role": "Biometric Manager", "parenttype": "User"}, pluck="parent"
+# Who hears every alert: those who run the terminals and those who answer for attendance and the site.
+ALERT_ROLES = ("Biometric Manager", "HR Manager", "System Manager")
+
+
+def alert_recipients() -> list[str]:
+	"""Enabled users holding an alert role (Administrator among them: every role is implied for it, none is
+	stored), plus the users named in the settings, each once."""
+	users = set(
+		frappe.get_all(
+			"Has Role", filters={"role": ("in", ALERT_ROLES), "parenttype": "User"}, pluck="parent"
+		)
 	)
-	if not users:
-		return []
-	return frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name")
+	users.add("Administrator")
+	users.update(bsync_settings.alert_users(bsync_settings.get_settings().alert_users))
+	return sorted(
+		frappe.get_all(
+			"User",
+			filters={"name": ("in", list(users)), "enabled": 1, "user_type": "System User"},
+			pluck="name",
+		)
+	)
 
 
 def prune(now, settings) -> dict:

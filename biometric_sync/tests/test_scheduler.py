@@ -84,6 +84,34 @@ class TestScheduler(BiometricTestCase):
 			)
 		)
 
+	def test_alerts_reach_hr_and_system_managers_administrator_and_the_listed_users(self):
+		hr = make_user("bsync-alert-hr", ["HR Manager"])
+		listed = make_user("bsync-alert-listed", ["Employee"])
+		bystander = make_user("bsync-alert-bystander", ["Employee"])
+		settings = frappe.get_doc("Biometric Sync Settings")
+		previous = settings.alert_users
+		settings.alert_users = listed
+		settings.save()
+		self.addCleanup(frappe.db.set_single_value, "Biometric Sync Settings", "alert_users", previous)
+		frappe.db.set_value("Biometric Device", self.zk, "memory_used_percent", 99)
+		self.addCleanup(frappe.db.delete, "Notification Log", {"document_name": self.zk})
+		self.addCleanup(frappe.db.set_value, "Biometric Device", self.zk, "memory_used_percent", 0)
+		scheduler.device_alerts(frappe.get_doc("Biometric Sync Settings"))
+		alerted = set(
+			frappe.get_all(
+				"Notification Log",
+				filters={"document_name": self.zk, "subject": ("like", "Log memory%")},
+				pluck="for_user",
+			)
+		)
+		self.assertTrue({"Administrator", hr, listed, self.manager} <= alerted, alerted)
+		self.assertNotIn(bystander, alerted)
+
+	def test_settings_refuse_an_alert_user_that_does_not_exist(self):
+		settings = frappe.get_doc("Biometric Sync Settings")
+		settings.alert_users = "nobody-at-all@bsync-test.invalid"
+		self.assertRaises(frappe.ValidationError, settings.save)
+
 	def test_clock_and_memory_alerts_are_sent_once(self):
 		frappe.db.set_value(
 			"Biometric Device", self.zk, {"clock_drift_seconds": -600, "memory_used_percent": 97}

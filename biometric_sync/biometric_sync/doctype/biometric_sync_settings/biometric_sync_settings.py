@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from biometric_sync.ingest.direction import DirectionRulesError, parse_rules
+from biometric_sync.settings import alert_users
 
 
 class BiometricSyncSettings(Document):
@@ -19,6 +20,9 @@ class BiometricSyncSettings(Document):
 			self.employee_lookup_field
 		):
 			frappe.throw(_("Employee has no field {0}").format(frappe.bold(self.employee_lookup_field)))
+		unknown = [user for user in alert_users(self.alert_users) if not frappe.db.exists("User", user)]
+		if unknown:
+			frappe.throw(_("No such user: {0}").format(", ".join(unknown)), title=_("Also Alert These Users"))
 
 	def on_update(self):
 		# A different lookup field can map punches that were Unmapped: try them all again.
