@@ -224,6 +224,19 @@ def _alerts(devices: list[frappe._dict], sidecars: list[frappe._dict], threshold
 	alerts = []
 	drift_limit, memory_limit = thresholds["clock_drift_seconds"], thresholds["memory_percent"]
 	for device in devices:
+		if device.status == "Discovered":
+			# An unknown ADMS terminal pushing to a sidecar: someone must approve (enable) or delete it.
+			alerts.append(
+				{
+					"kind": "discovered",
+					"severity": "orange",
+					"doctype": "Biometric Device",
+					"name": device.name,
+					"title": f"ADMS terminal {device.serial_number or device.name} wants to connect",
+					"detail": f"From {device.host or 'an unknown address'}: enable it to take its punches, or delete it",
+				}
+			)
+			continue
 		if not device.enabled:
 			continue
 		if _is_auth_failure(device.last_error):

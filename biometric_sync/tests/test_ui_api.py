@@ -121,6 +121,23 @@ class TestUiApi(BiometricTestCase):
 
 	# ------------------------------------------------------------------ reads
 
+	def test_a_discovered_adms_terminal_is_an_alert_with_its_serial_and_address(self):
+		discovered = make_device(
+			"UI Discovered",
+			self.sidecar,
+			driver="adms",
+			serial_number=f"BAZR{self.token}",
+			enabled=0,
+			status="Discovered",
+			host="10.1.2.3",
+		)
+		self.addCleanup(frappe.db.delete, "Biometric Device", discovered)
+		with as_user(self.hr):
+			alerts = {a["name"]: a for a in ui.overview()["alerts"]}
+		self.assertEqual(alerts[discovered]["kind"], "discovered")
+		self.assertIn(f"BAZR{self.token}", alerts[discovered]["title"])
+		self.assertIn("10.1.2.3", alerts[discovered]["detail"])
+
 	def test_overview_counts_alerts_and_last_sync(self):
 		with as_user(self.hr):
 			before = ui.overview()

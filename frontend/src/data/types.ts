@@ -57,7 +57,7 @@ export interface DeviceRow {
 }
 
 export interface Alert {
-  kind: "auth_failure" | "clock_drift" | "memory" | "sidecar_silent";
+  kind: "auth_failure" | "clock_drift" | "memory" | "sidecar_silent" | "discovered";
   severity: "red" | "orange";
   doctype: string;
   name: string;
