@@ -40,6 +40,29 @@ def sidecar_config(
 	}
 
 
+def site_config(
+	*,
+	site_url: str,
+	site_name: str,
+	sidecar: str,
+	api_key: str,
+	socket_url: str | None = None,
+	secret_file: str | None = None,
+	secret_env: str = "BSYNC_API_SECRET",
+) -> dict:
+	"""The config file a sidecar elsewhere (production, a PC at a branch) runs with: exactly what ``run
+	--config`` reads. Relative paths resolve beside the config file; the secret comes from a file (mode 600)
+	or, without one, from an environment variable. Devices are not listed: they come from the site."""
+	site: dict = {"url": site_url, "siteName": site_name, "sidecar": sidecar, "apiKey": api_key}
+	if socket_url:
+		site["socketUrl"] = socket_url
+	if secret_file:
+		site["apiSecretFile"] = secret_file
+	else:
+		site["apiSecretEnv"] = secret_env
+	return {"spoolDir": f"{slug(sidecar)}-state", "logLevel": "info", "site": site}
+
+
 def service_node_flags() -> list[str]:
 	"""The Node options the sidecar's own unit files use (memory caps), from the file both sides read."""
 	path = Path(__file__).resolve().parent.parent / "sidecar" / "service-node-flags.json"

@@ -25,9 +25,21 @@ def biometric_sync():
 	default=False,
 	help="Development: write the sidecar's config and secret under config/biometric_sidecar/ and add it to the Procfile.",
 )
+@click.option(
+	"--out",
+	"out",
+	default=None,
+	help="Write the sidecar's config file here and its API secret beside it (FILE.secret, mode 600).",
+)
+@click.option(
+	"--url",
+	default=None,
+	help="The site's address as the sidecar reaches it (default: the site's host_name, else this bench on 127.0.0.1).",
+)
 @pass_context
-def create_sidecar(context, name, location=None, rotate_secret=False, procfile=False):
-	"""Create a sidecar: API user, keys, Biometric Sidecar row; print the config JSON it needs."""
+def create_sidecar(context, name, location=None, rotate_secret=False, procfile=False, out=None, url=None):
+	"""Create a sidecar: API user, keys, Biometric Sidecar row; print (or write with --out) the config file the
+	sidecar runs with."""
 	import frappe
 
 	from biometric_sync.sidecars import create_sidecar as provision
@@ -45,9 +57,60 @@ def create_sidecar(context, name, location=None, rotate_secret=False, procfile=F
 		raise click.ClickException(str(error)) from error
 	finally:
 		frappe.destroy()
-	click.echo(json.dumps(config, indent=2))
 	if procfile:
 		_write_development_files(config)
+		return
+	_write_or_print_site_config(config, out, url)
+
+
+def _write_or_print_site_config(config: dict, out: str | None, url: str | None) -> None:
+	"""The config file the sidecar reads (`run --config`), written with its secret beside it, or printed."""
+	import os
+	from urllib.parse import urlsplit
+
+	import frappe
+
+	from biometric_sync.sidecar_files import site_config
+
+	conf = frappe.get_conf(config["site_name"])
+	if url:
+		site_url, socket_url = url.rstrip("/"), None
+	elif conf.get("host_name"):
+		site_url, socket_url = str(conf.get("host_name")).rstrip("/"), None
+		parsed = urlsplit(site_url)
+		if parsed.port and parsed.port == int(conf.get("webserver_port") or 8000):
+			# A development bench (bench serve on its port, no nginx): socket.io listens on its own port.
+			socket_url = f"{parsed.scheme}://{parsed.hostname}:{int(conf.get('socketio_port') or 9000)}"
+	else:
+		# No public address configured: this bench itself, which the sidecar names by X-Frappe-Site-Name.
+		site_url = f"http://127.0.0.1:{int(conf.get('webserver_port') or 8000)}"
+		socket_url = f"http://127.0.0.1:{int(conf.get('socketio_port') or 9000)}"
+	common = {
+		"site_url": site_url,
+		"site_name": config["site_name"],
+		"sidecar": config["sidecar"],
+		"api_key": config["api_key"],
+		"socket_url": socket_url,
+	}
+	if not out:
+		click.echo(json.dumps(site_config(**common), indent=2))
+		click.echo(
+			f"The API secret, shown once: set BSYNC_API_SECRET={config['api_secret']} where the sidecar runs "
+			"(or use --out FILE to write it to a file beside the config).",
+			err=True,
+		)
+		return
+	out = os.path.abspath(out)
+	secret_file = os.path.splitext(out)[0] + ".secret"
+	fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+	with os.fdopen(fd, "w") as handle:
+		handle.write(config["api_secret"] + "\n")
+	with open(out, "w") as handle:
+		json.dump(site_config(**common, secret_file=os.path.basename(secret_file)), handle, indent=2)
+		handle.write("\n")
+	click.echo(
+		f"Wrote {out} and its secret {secret_file} (mode 600). Run: biometric-sidecar run --config {out}"
+	)
 
 
 def _write_development_files(config: dict) -> None:

@@ -1,6 +1,6 @@
 import unittest
 
-from biometric_sync.sidecar_files import procfile_line, sidecar_config, with_procfile_line
+from biometric_sync.sidecar_files import procfile_line, sidecar_config, site_config, with_procfile_line
 
 
 class TestSidecarFiles(unittest.TestCase):
@@ -23,6 +23,39 @@ class TestSidecarFiles(unittest.TestCase):
 		)
 		self.assertNotIn("apiSecret", config["site"])
 		self.assertTrue(config["spoolDir"].endswith("/head-office-state"))
+
+	def test_site_config_is_the_file_the_sidecar_reads_with_the_secret_beside_it(self):
+		config = site_config(
+			site_url="https://erp.example.com",
+			site_name="erp.example.com",
+			sidecar="Head Office",
+			api_key="abc123",
+			secret_file="head-office.secret",
+		)
+		self.assertEqual(
+			config,
+			{
+				"spoolDir": "head-office-state",
+				"logLevel": "info",
+				"site": {
+					"url": "https://erp.example.com",
+					"siteName": "erp.example.com",
+					"sidecar": "Head Office",
+					"apiKey": "abc123",
+					"apiSecretFile": "head-office.secret",
+				},
+			},
+		)
+		printed = site_config(
+			site_url="http://127.0.0.1:8000",
+			site_name="erp.localhost",
+			sidecar="Dev",
+			api_key="k",
+			socket_url="http://127.0.0.1:9000",
+		)
+		self.assertEqual(printed["site"]["apiSecretEnv"], "BSYNC_API_SECRET")
+		self.assertEqual(printed["site"]["socketUrl"], "http://127.0.0.1:9000")
+		self.assertNotIn("apiSecret", printed["site"])
 
 	def test_procfile_line_runs_the_bundle_with_the_config(self):
 		self.assertEqual(
