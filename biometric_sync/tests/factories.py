@@ -70,17 +70,36 @@ def make_sidecar(name: str, api_user: str | None = None) -> str:
 	return full
 
 
+# What each driver needs (device_fields.REQUIRED), so a test device of any family can be saved enabled.
+DRIVER_DEFAULTS = {
+	"adms": {},
+	"hikvision": {"username": "admin", "password": "test-password"},
+	"essl": {
+		"url": "http://192.0.2.20/iclock/WebAPIService.asmx",
+		"username": "api",
+		"password": "test-password",
+	},
+}
+
+
 def make_device(name: str, sidecar: str, time_zone: str = "Asia/Kolkata", **values) -> str:
 	full = f"{PREFIX} {name}"
+	driver = values.pop("driver", "zk")
 	doc = frappe.get_doc(
 		{
 			"doctype": "Biometric Device",
 			"device_name": full,
 			"sidecar": sidecar,
-			"driver": values.pop("driver", "zk"),
+			"driver": driver,
 			"host": "192.0.2.10",
 			"port": 4370,
 			"time_zone": time_zone,
+			**DRIVER_DEFAULTS.get(driver, {}),
+			**(
+				{"serial_number": f"TEST{frappe.generate_hash(length=8)}"}
+				if driver in ("adms", "essl")
+				else {}
+			),
 			**values,
 		}
 	)

@@ -170,7 +170,9 @@ export class CommandRunner {
     const runtime = command.device ? this.options.supervisor.get(command.device) : undefined;
     if (!runtime) {
       throw new ConfigError([
-        `device "${command.device ?? ""}" is not enabled on this sidecar (or its driver is not supported here)`,
+        `device "${command.device ?? ""}" is not enabled on this sidecar, or lacks what its driver needs ` +
+          "(zk: host; adms: serial number; hikvision: host, username, password; essl: URL, username, password and " +
+          "the device serial for eTimeTrackLite)",
       ]);
     }
     return runtime;

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, get_system_timezone
 
+from biometric_sync.device_fields import DRIVER_LABELS, missing_fields
 from biometric_sync.ingest.timezones import is_valid_time_zone
 
 # Changing these means the sidecar must re-read its config.
@@ -36,6 +37,19 @@ class BiometricDevice(Document):
 			frappe.throw(_("Port must be between 1 and 65535"))
 		if cint(self.pull_interval) < 0:
 			frappe.throw(_("Pull Interval cannot be negative"))
+		self.validate_driver_fields()
+
+	def validate_driver_fields(self):
+		"""An enabled device has what its driver needs (a Discovered terminal is not set up yet)."""
+		if not self.enabled or self.status == "Discovered":
+			return
+		missing = missing_fields(self.driver, self.as_dict())
+		if missing:
+			labels = ", ".join(_(self.meta.get_label(field)) for field in missing)
+			frappe.throw(
+				_("A {0} device needs {1}").format(DRIVER_LABELS.get(self.driver, self.driver), labels),
+				title=_("Missing Connection Details"),
+			)
 
 	def on_update(self):
 		before = self.get_doc_before_save()
