@@ -45,11 +45,11 @@ from biometric_sync.errors import (
 	fail,
 )
 from biometric_sync.ingest.replay import requeue_unmapped
+from biometric_sync.outbox.scheduler import AUTH_FAILURE_CODES
 
 HR_MANAGER_ROLE = "HR Manager"
 PAGE_ROLES = (MANAGER_ROLE, HR_MANAGER_ROLE, ADMIN_ROLE)
 OPEN_COMMANDS = ("Queued", "Claimed", "Running")
-AUTH_FAILURE_CODES = ("DEVICE_AUTH_FAILED",)
 UNMAPPED_SCAN_LIMIT = 200_000
 RECENT = 10
 

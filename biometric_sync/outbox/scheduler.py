@@ -10,8 +10,10 @@ Each step runs on its own; one failing step is logged (Error Log) and does not s
 5. enqueue processing if Pending punches are waiting (safety net for the deduplicated job).
 
 Alerts are Notification Logs (the Desk bell, and e-mail per the user's notification settings) for every
-enabled user with the Biometric Manager role; the same alert for the same document is sent at most once per
-``ALERT_REPEAT_HOURS``.
+enabled Biometric Manager, HR Manager and System Manager and the users the settings list. Each is sent once
+when its condition starts (a device's clock drift, log memory or refused credentials; a sidecar going silent),
+and again only after the condition was resolved and came back (``Biometric Device.open_alerts``; a sidecar's
+Online → Offline transition).
 """
 
 import frappe
@@ -22,7 +24,6 @@ from biometric_sync.ingest.tasks import enqueue_processing, has_pending
 from biometric_sync.outbox import outbox
 from biometric_sync.outbox.due import PULL_DRIVERS, is_due
 
-ALERT_REPEAT_HOURS = 24
 PRUNE_BATCH = 10_000
 
 
@@ -110,44 +111,59 @@ def mark_silent_sidecars(now, settings) -> list[str]:
 	return silent
 
 
+AUTH_FAILURE_CODES = ("DEVICE_AUTH_FAILED",)
+
+
+def device_conditions(device, drift_limit: int, memory_limit: int) -> dict[str, tuple[str, str]]:
+	"""The alert conditions a device is in now: key → (subject, message)."""
+	found = {}
+	drift = cint(device.clock_drift_seconds)
+	if drift_limit > 0 and abs(drift) > drift_limit:
+		found["clock"] = (
+			f"Clock of {device.name} is off",
+			f"The device clock is {drift:+d} seconds off (alert above {drift_limit}).",
+		)
+	memory = float(device.memory_used_percent or 0)
+	if memory_limit > 0 and memory >= memory_limit:
+		found["memory"] = (
+			f"Log memory of {device.name} is nearly full",
+			f"{memory:.0f}% of the device's log memory is used (alert at {memory_limit}%).",
+		)
+	error = str(device.last_error or "")
+	if any(error.startswith(code) for code in AUTH_FAILURE_CODES):
+		found["auth"] = (f"{device.name} refused the credentials", error[:1000])
+	return found
+
+
 def device_alerts(settings) -> list[tuple[str, str]]:
+	"""Alerts for conditions that started since the last tick; resolved ones are forgotten, so they alert again
+	when they come back."""
 	raised = []
 	drift_limit = cint(settings.clock_drift_alert_seconds)
 	memory_limit = cint(settings.memory_alert_percent)
 	for device in frappe.get_all(
 		"Biometric Device",
 		filters={"enabled": 1},
-		fields=["name", "clock_drift_seconds", "memory_used_percent"],
+		fields=["name", "clock_drift_seconds", "memory_used_percent", "last_error", "open_alerts"],
 	):
-		drift = cint(device.clock_drift_seconds)
-		if drift_limit > 0 and abs(drift) > drift_limit:
-			if alert(
+		now_in = device_conditions(device, drift_limit, memory_limit)
+		was_in = set(filter(None, (device.open_alerts or "").split(",")))
+		for key in sorted(set(now_in) - was_in):
+			if alert("Biometric Device", device.name, *now_in[key]):
+				raised.append((device.name, key))
+		if set(now_in) != was_in:
+			frappe.db.set_value(
 				"Biometric Device",
 				device.name,
-				f"Clock of {device.name} is off",
-				f"The device clock is {drift:+d} seconds off (alert above {drift_limit}).",
-			):
-				raised.append((device.name, "clock"))
-		memory = float(device.memory_used_percent or 0)
-		if memory_limit > 0 and memory >= memory_limit:
-			if alert(
-				"Biometric Device",
-				device.name,
-				f"Log memory of {device.name} is nearly full",
-				f"{memory:.0f}% of the device's log memory is used (alert at {memory_limit}%).",
-			):
-				raised.append((device.name, "memory"))
+				"open_alerts",
+				",".join(sorted(now_in)),
+				update_modified=False,
+			)
 	return raised
 
 
 def alert(doctype: str, name: str, subject: str, message: str) -> bool:
-	"""A Notification Log for each alert recipient, unless the same one was sent recently. True if sent."""
-	since = add_to_date(now_datetime(), hours=-ALERT_REPEAT_HOURS)
-	if frappe.db.exists(
-		"Notification Log",
-		{"document_type": doctype, "document_name": name, "subject": subject, "creation": (">", since)},
-	):
-		return False
+	"""A Notification Log for each alert recipient. True if anyone was told."""
 	users = alert_recipients()
 	for user in users:
 		frappe.get_doc(

@@ -95,7 +95,9 @@ class TestScheduler(BiometricTestCase):
 		self.addCleanup(frappe.db.set_single_value, "Biometric Sync Settings", "alert_users", previous)
 		frappe.db.set_value("Biometric Device", self.zk, "memory_used_percent", 99)
 		self.addCleanup(frappe.db.delete, "Notification Log", {"document_name": self.zk})
-		self.addCleanup(frappe.db.set_value, "Biometric Device", self.zk, "memory_used_percent", 0)
+		self.addCleanup(
+			frappe.db.set_value, "Biometric Device", self.zk, {"memory_used_percent": 0, "open_alerts": None}
+		)
 		scheduler.device_alerts(frappe.get_doc("Biometric Sync Settings"))
 		alerted = set(
 			frappe.get_all(
@@ -106,6 +108,37 @@ class TestScheduler(BiometricTestCase):
 		)
 		self.assertTrue({"Administrator", hr, listed, self.manager} <= alerted, alerted)
 		self.assertNotIn(bystander, alerted)
+
+	def test_an_alert_comes_again_only_after_its_condition_was_resolved(self):
+		self.addCleanup(frappe.db.delete, "Notification Log", {"document_name": self.zk})
+		self.addCleanup(
+			frappe.db.set_value,
+			"Biometric Device",
+			self.zk,
+			{"last_error": None, "open_alerts": None, "clock_drift_seconds": 0, "memory_used_percent": 0},
+		)
+		settings = frappe.get_doc("Biometric Sync Settings")
+		frappe.db.set_value(
+			"Biometric Device",
+			self.zk,
+			{
+				"clock_drift_seconds": 0,
+				"memory_used_percent": 0,
+				"last_error": "DEVICE_AUTH_FAILED: rejected",
+			},
+		)
+
+		def raised():
+			return [r for r in scheduler.device_alerts(settings) if r[0] == self.zk]
+
+		self.assertEqual(raised(), [(self.zk, "auth")])
+		self.assertEqual(raised(), [])  # still refused: told once
+		frappe.db.set_value("Biometric Device", self.zk, "last_error", None)
+		self.assertEqual(raised(), [])  # resolved
+		frappe.db.set_value("Biometric Device", self.zk, "last_error", "DEVICE_AUTH_FAILED: rejected again")
+		self.assertEqual(raised(), [(self.zk, "auth")])  # back: told again
+		told = frappe.db.count("Notification Log", {"for_user": self.manager, "document_name": self.zk})
+		self.assertEqual(told, 2)
 
 	def test_settings_refuse_an_alert_user_that_does_not_exist(self):
 		settings = frappe.get_doc("Biometric Sync Settings")
