@@ -15,6 +15,8 @@ export interface FakeSiteFault {
   readonly delayMs?: number;
   /** Close the connection without answering. */
   readonly hangUp?: boolean;
+  /** Only calls of methods ending so (e.g. "push_punches"); every call when absent. */
+  readonly method?: string;
   times: number;
 }
 
@@ -120,7 +122,7 @@ export class FakeSite {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = (req.url ?? "").replace(/^\/api\/method\//, "");
-    const fault = this.faults.find((f) => f.times > 0);
+    const fault = this.faults.find((f) => f.times > 0 && (!f.method || method.endsWith(f.method)));
     if (fault) {
       fault.times--;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));

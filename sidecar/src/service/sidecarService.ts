@@ -107,12 +107,12 @@ export class SidecarService {
     const api = new SiteApi(client, site.sidecar);
     this.api = api;
     const spool = this.spool;
-    const tags = new SyncLogTags();
+    const tags = new SyncLogTags(this.state);
     // Appends remember which run's Sync Log they belong to, so uploads are counted in that log on the site.
     const sink = {
       append: async (punches: readonly Punch[]): Promise<number[]> => {
         const seqs = await spool.append(punches);
-        if (punches[0]) tags.note(punches[0].device, seqs);
+        if (punches[0]) await tags.note(punches[0].device, seqs);
         return seqs;
       },
     };

@@ -68,6 +68,12 @@ async function world(options: { claimIntervalSeconds?: number } = {}) {
     realtime,
     sims,
     service,
+    /** Another service process on the same spool and state (a restart). */
+    restart: () => {
+      const again = new SidecarService({ ...config, site: config.site! }, site.apiSecret, "0.1.0-test");
+      cleanup.push(() => again.stop());
+      return again;
+    },
     device,
     addDevice: (name: string, sim: ZkSimulator, key?: number) => site.devices.push(device(name, sim, key)),
   };
@@ -100,6 +106,24 @@ describe("SidecarService against a fake site", () => {
     const again = site.queueCommand("pull", "Main Gate");
     await expect.poll(() => done(site, again), { timeout: 10_000 }).toBe(true);
     expect(site.commands.get(again)?.result).toMatchObject({ read: 0 });
+  });
+
+  it("after a restart, a run's punches left in the spool still count in that run's Sync Log", async () => {
+    const { site, sims, service, restart } = await world();
+    // The site refuses uploads: the pull's punches stay in the spool.
+    const refuse = { status: 503, times: 1_000, method: "push_punches" };
+    site.fail(refuse);
+    await service.start();
+    const pull = site.queueCommand("pull", "Main Gate", {}, "BSL-RUN");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(service.spoolDepth).toBe(sims[0]!.punches.length);
+    await service.stop();
+    refuse.times = 0;
+    const again = restart();
+    await again.start();
+    await expect.poll(() => site.stored.size, { timeout: 15_000 }).toBe(sims[0]!.punches.length);
+    expect(site.pushSyncLogs.length).toBeGreaterThan(0);
+    expect(site.pushSyncLogs.every((log) => log === "BSL-RUN")).toBe(true);
   });
 
   it("picks up a device added on the site without a restart (reload_config), with its comm key", async () => {
