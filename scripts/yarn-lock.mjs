@@ -11,6 +11,7 @@
 //                                        change nothing)
 //   node scripts/yarn-lock.mjs --check   fails (exit 1) when yarn.lock pins a version package-lock.json does
 //                                        not, or lacks a package the production install needs (no yarn needed)
+//   node scripts/yarn-lock.mjs --after-npm   (the root postinstall) undoes npm's rewrite of yarn.lock
 // `yarn import` cannot read lockfile v3, hence this.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -136,9 +137,28 @@ function lockedVersions(text) {
   return pairs;
 }
 
+if (process.argv.includes("--after-npm")) {
+  // The root `postinstall`. npm rewrites a yarn.lock it finds (adding the workspaces by absolute path),
+  // which would leave the tree dirty after `npm ci` and put a broken lockfile one commit away from bench.
+  // Under yarn (bench) nothing is done: yarn keeps the lockfile as it is.
+  const byNpm = (process.env.npm_config_user_agent ?? "").startsWith("npm/");
+  if (byNpm && existsSync(file) && /@file:/.test(readFileSync(file, "utf8"))) {
+    try {
+      execFileSync("git", ["checkout", "--", "yarn.lock"], { cwd: root, stdio: "ignore" });
+    } catch {
+      console.warn("npm rewrote yarn.lock and it could not be restored from git: do not commit it");
+    }
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes("--check")) {
   if (!existsSync(file)) {
     console.error("yarn.lock is missing: run `node scripts/yarn-lock.mjs` and commit it");
+    process.exit(1);
+  }
+  if (/@file:/.test(readFileSync(file, "utf8"))) {
+    console.error("yarn.lock was rewritten by npm (workspace @file: entries): `git checkout yarn.lock`");
     process.exit(1);
   }
   const npmPins = new Set([...entries.values()].map((e) => `${e.name}@${e.version}`));
