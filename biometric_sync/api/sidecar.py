@@ -10,7 +10,7 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``get_config(sidecar)`` (GET or POST): this sidecar's devices only, with their secrets →
   ``{"sidecar", "site_time_zone", "direction_rules": {"in": [0, 4], "out": [1, 5]}, "adms_listen_address",
   "devices": [{"name", "enabled", "driver", "host", "port", "url", "serial_number", "comm_key", "username",
-  "password", "time_zone", "pull_interval_minutes", "allow_clear_log"}]}``.
+  "password", "time_zone", "pull_interval_minutes", "allow_clear_log", "import_since"}]}``.
 - ``claim_commands(sidecar)`` (POST) → ``{"commands": [{"name", "command_type", "device", "payload",
   "sync_log", "attempts", "expires_on"}]}``.
 - ``report_progress(command, done, total, message)`` (POST) → ``{"status": "Running"}``.
@@ -134,6 +134,7 @@ def get_config(sidecar: str) -> dict:
 			"time_zone": device.time_zone or bsync_settings.site_time_zone(),
 			"pull_interval_minutes": cint(device.pull_interval),
 			"allow_clear_log": bool(device.allow_clear_log),
+			"import_since": f"{device.import_since} 00:00:00" if device.import_since else None,
 		}
 		for field in SECRET_FIELDS:
 			entry[field] = device.get_password(field, raise_exception=False) or None

@@ -63,6 +63,13 @@ class TestSidecarEndpoints(BiometricTestCase):
 		self.assertEqual((adms["serial_number"], adms["enabled"], adms["comm_key"]), ("CQZ123", False, None))
 		self.assertEqual(config["direction_rules"], {"in": [0, 4], "out": [1, 5]})
 		self.assertEqual(config["site_time_zone"], "Asia/Kolkata")
+		self.assertIsNone(gate["import_since"])
+		frappe.db.set_value("Biometric Device", self.my_device, "import_since", "2024-01-01")
+		self.addCleanup(frappe.db.set_value, "Biometric Device", self.my_device, "import_since", None)
+		with as_user(self.my_user):
+			config = api.get_config(self.mine["sidecar"])
+		gate = next(d for d in config["devices"] if d["name"] == self.my_device)
+		self.assertEqual(gate["import_since"], "2024-01-01 00:00:00")
 
 	def test_a_sidecar_cannot_read_another_sidecars_config(self):
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:

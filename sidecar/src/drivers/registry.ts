@@ -1,3 +1,4 @@
+import { parseNaiveBound } from "../domain/naiveTime.js";
 import type { DirectionRules } from "../domain/direction.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -151,6 +152,7 @@ export function driverForSiteDevice(device: SiteDevice, ctx: DriverContext): Dev
       return new EtimetrackDriver({
         ...common,
         url: device.url,
+        importSince: device.import_since ? parseNaiveBound(device.import_since) : null,
         serialNumber: device.serial_number,
         userName: device.username,
         password: device.password,

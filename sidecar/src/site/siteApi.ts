@@ -19,6 +19,8 @@ export const siteDeviceSchema = z.object({
   time_zone: z.string().nullish(),
   pull_interval_minutes: z.number().nullish(),
   allow_clear_log: z.boolean().nullish(),
+  /** eSSL: the device's history is imported from here ("YYYY-MM-DD HH:MM:SS", device-local). */
+  import_since: z.string().nullish(),
 });
 export type SiteDevice = z.infer<typeof siteDeviceSchema>;
 

@@ -24,6 +24,7 @@ CONFIG_FIELDS = (
 	"comm_key",
 	"username",
 	"password",
+	"import_since",
 )
 
 

@@ -7,6 +7,7 @@ import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordR
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { DIALECTS, type Dialect, dialectFromKey, dialectKey } from "./dateDialect.js";
 import { type LogLinesParse, parseTransactionLines } from "./logLines.js";
+import { nextHistorySlice } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getTransactionsLogCall } from "./soapRequest.js";
 import { readSoapAnswer, type SoapOutcome } from "./soapResponse.js";
@@ -31,6 +32,8 @@ export interface EtimetrackDriverOptions {
   readonly overlapMinutes?: number;
   /** An unwindowed read covers this much of the past (punches reach eTimeTrackLite late). Default 48 h. */
   readonly lookbackHours?: number;
+  /** The device's past is imported from here, a slice per read (default: DEFAULT_HISTORY_DAYS back). */
+  readonly importSince?: NaiveDateTime | null;
   readonly timeoutMs?: number;
   readonly requestAttempts?: number;
   readonly retryDelayMs?: number;
@@ -160,27 +163,37 @@ export class EtimetrackDriver implements DeviceDriver {
     const lookbackMs = (this.options.lookbackHours ?? 48) * 3600_000;
     const since = window?.since ?? epochMsToNaive(naiveToEpochMs(now) - lookbackMs);
     const until = window?.until ?? epochMsToNaive(naiveToEpochMs(now) + 3600_000);
-    const windows = splitWindows(
-      since,
-      until,
-      (this.options.windowHours ?? 24) * 3600_000,
-      (this.options.overlapMinutes ?? 30) * 60_000,
-    );
+    const state = window ? null : (this.options.state ?? null);
+    // A device's past, a slice per unwindowed read until it is all in (see historyImport.ts).
+    const history = nextHistorySlice(state, `${this.seenStateKey}:history`, this.options.importSince, since);
+    const split = (from: NaiveDateTime, to: NaiveDateTime) =>
+      splitWindows(
+        from,
+        to,
+        (this.options.windowHours ?? 24) * 3600_000,
+        (this.options.overlapMinutes ?? 30) * 60_000,
+      ).map((w) => ({ ...w, keep: { from, to } }));
+    const windows = [
+      ...(history && history.from < history.to ? split(history.from, history.to) : []),
+      ...split(since, until),
+    ];
     const punches = new Map<string, Punch>();
+    const older = new Map<string, Punch>();
     const rejects = new Map<string, RecordReject>();
     for (const [index, w] of windows.entries()) {
       const parsed = await this.fetchWindow(w.from, w.to, signal);
+      const into = w.keep.from === since ? punches : older;
       for (const punch of parsed.punches) {
-        if (punch.time >= since && punch.time <= until && !punches.has(punch.uid))
-          punches.set(punch.uid, punch);
+        if (punch.time >= w.keep.from && punch.time <= w.keep.to && !into.has(punch.uid))
+          into.set(punch.uid, punch);
       }
       for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
       options.onProgress?.({ bytesRead: index + 1, bytesTotal: windows.length });
     }
     const all = [...punches.values()].sort(byTimeThenUser);
-    const state = window ? null : (this.options.state ?? null);
     const seen = state ? new SeenPunches(state.get(this.seenStateKey)) : null;
-    const fresh = seen ? all.filter((p) => !seen.has(p)) : all;
+    const past = [...older.values()].filter((p) => !punches.has(p.uid)).sort(byTimeThenUser);
+    const fresh = [...past, ...(seen ? all.filter((p) => !seen.has(p)) : all)];
     if (rejects.size > 0) this.log.warn({ rejects: rejects.size }, "eSSL log lines kept aside");
     const oldest = epochMsToNaive(naiveToEpochMs(now) - lookbackMs - 86_400_000);
     const key = this.seenStateKey;
@@ -194,9 +207,11 @@ export class EtimetrackDriver implements DeviceDriver {
       lastSerialNo: null,
       punches: () => fresh,
       commit: async () => {
-        if (!state || !seen || fresh.length === 0) return;
-        // Re-read: another read may have committed meanwhile.
-        await state.set(key, new SeenPunches(state.get(key)).next(fresh, oldest));
+        if (state && seen && fresh.length > 0) {
+          // Re-read: another read may have committed meanwhile.
+          await state.set(key, new SeenPunches(state.get(key)).next(fresh, oldest));
+        }
+        await history?.commit();
       },
     };
   }

@@ -273,6 +273,34 @@ describe.each(CONNECTION_QUIRKS)("eSSL drivers (%s server)", (connection) => {
       expect((await driver.readPunches()).punchCount).toBe(0);
     });
 
+    it("brings a new device's history once, a month per read, from its import-since date", async () => {
+      const now = Date.UTC(2026, 2, 4, 6, 30); // 12:00 in India
+      // One punch every ~37 min for 100 days, the last on 4 March.
+      const rs = records(3_900, "BRM9222360384", Date.UTC(2025, 10, 25, 0, 5));
+      const sim = await start({ records: rs });
+      const state = new MemoryState();
+      const driver = etime(sim, {
+        state,
+        now: () => now,
+        importSince: "2025-11-25 00:00:00" as NaiveDateTime,
+        windowHours: 24 * 7,
+      });
+      const got: string[] = [];
+      const perRead: number[] = [];
+      for (let read = 0; read < 10; read++) {
+        const result = await driver.readPunches();
+        got.push(...keys(result.punches()));
+        perRead.push(result.punchCount);
+        await result.commit();
+        if (state.get("essl:seen:Office:history") === "done" && result.punchCount === 0) break;
+      }
+      const all = expected(rs, "2025-11-25 00:00:00", "2026-03-04 13:00:00");
+      expect([...got].sort()).toEqual([...all].sort()); // every punch, each once
+      expect(got.length).toBe(new Set(got).size);
+      expect(Math.max(...perRead)).toBeLessThan(1_300); // a month of history (~1,200) at a time, not 100 days
+      expect(perRead.at(-1)).toBe(0);
+    });
+
     it("keeps the dialect and what was handed on across a restart (StateStore on disk)", async () => {
       const dir = await mkdtemp(join(tmpdir(), "essl-state-"));
       try {
