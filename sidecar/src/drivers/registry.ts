@@ -142,6 +142,7 @@ export function driverForSiteDevice(device: SiteDevice, ctx: DriverContext): Dev
         return new EbioserverDriver({
           ...common,
           url: device.url,
+          importSince: device.import_since ? parseNaiveBound(device.import_since) : null,
           userName: device.username,
           password: device.password,
           location: device.serial_number ?? "",

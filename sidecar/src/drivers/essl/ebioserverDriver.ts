@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from "../../logging/logger.js";
 import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordReject } from "../driver.js";
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { type LogLinesParse, parseDeviceLogs } from "./logLines.js";
+import { nextHistorySlice } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getDeviceLogsCall } from "./soapRequest.js";
 import { readSoapAnswer } from "./soapResponse.js";
@@ -25,6 +26,8 @@ export interface EbioserverDriverOptions {
   readonly timeZone?: string | null;
   /** An unwindowed read covers today and this many days before. Default 2. */
   readonly lookbackDays?: number;
+  /** The device's past is imported from here, a slice per read (default: DEFAULT_HISTORY_DAYS back). */
+  readonly importSince?: NaiveDateTime | null;
   readonly timeoutMs?: number;
   readonly requestAttempts?: number;
   readonly retryDelayMs?: number;
@@ -121,25 +124,36 @@ export class EbioserverDriver implements DeviceDriver {
       window?.since ??
       (`${epochMsToNaive(naiveToEpochMs(now) - lookbackMs).slice(0, 10)} 00:00:00` as NaiveDateTime);
     const until = window?.until ?? (`${now.slice(0, 10)} 23:59:59` as NaiveDateTime);
-    const dates = datesBetween(since, until);
-    const punches = new Map<string, Punch>();
-    const rejects = new Map<string, RecordReject>();
-    for (const [index, date] of dates.entries()) {
-      const parsed = await this.fetchDate(date, signal);
-      for (const punch of parsed.punches) {
-        if (punch.time >= since && punch.time <= until && !punches.has(punch.uid))
-          punches.set(punch.uid, punch);
-      }
-      for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
-      options.onProgress?.({ bytesRead: index + 1, bytesTotal: dates.length });
-    }
-    const all = [...punches.values()].sort((a, b) =>
-      a.time < b.time ? -1 : a.time > b.time ? 1 : a.user_id < b.user_id ? -1 : 1,
-    );
     const state = window ? null : (this.options.state ?? null);
     const key = `ebioserver:seen:${this.deviceId}`;
+    // A device's past, a slice per unwindowed read until it is all in (see historyImport.ts).
+    const history = nextHistorySlice(state, `${key}:history`, this.options.importSince, since);
+    const ranges = [
+      ...(history && history.from < history.to ? [{ from: history.from, to: history.to, past: true }] : []),
+      { from: since, to: until, past: false },
+    ];
+    const days = ranges.flatMap((range) =>
+      datesBetween(range.from, range.to).map((date) => ({ date, range })),
+    );
+    const punches = new Map<string, Punch>();
+    const older = new Map<string, Punch>();
+    const rejects = new Map<string, RecordReject>();
+    for (const [index, { date, range }] of days.entries()) {
+      const parsed = await this.fetchDate(date, signal);
+      const into = range.past ? older : punches;
+      for (const punch of parsed.punches) {
+        if (punch.time >= range.from && punch.time <= range.to && !into.has(punch.uid))
+          into.set(punch.uid, punch);
+      }
+      for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
+      options.onProgress?.({ bytesRead: index + 1, bytesTotal: days.length });
+    }
+    const byTime = (a: Punch, b: Punch) =>
+      a.time < b.time ? -1 : a.time > b.time ? 1 : a.user_id < b.user_id ? -1 : 1;
+    const all = [...punches.values()].sort(byTime);
     const seen = state ? new SeenPunches(state.get(key)) : null;
-    const fresh = seen ? all.filter((p) => !seen.has(p)) : all;
+    const past = [...older.values()].filter((p) => !punches.has(p.uid)).sort(byTime);
+    const fresh = [...past, ...(seen ? all.filter((p) => !seen.has(p)) : all)];
     const oldest = since;
     return {
       deviceRecordCount: all.length,
@@ -150,8 +164,9 @@ export class EbioserverDriver implements DeviceDriver {
       lastSerialNo: null,
       punches: () => fresh,
       commit: async () => {
-        if (!state || fresh.length === 0) return;
-        await state.set(key, new SeenPunches(state.get(key)).next(fresh, oldest));
+        if (state && fresh.length > 0)
+          await state.set(key, new SeenPunches(state.get(key)).next(fresh, oldest));
+        await history?.commit();
       },
     };
   }

@@ -376,6 +376,28 @@ describe.each(CONNECTION_QUIRKS)("eSSL drivers (%s server)", (connection) => {
       },
     );
 
+    it("brings a location's history once, a month per read, then only what is new", async () => {
+      const now = Date.UTC(2026, 2, 4, 6, 30);
+      const rs = esslRecords(1_500, { location: "Head Office" }, Date.UTC(2026, 0, 1, 0, 5)); // Jan to 4 March
+      const sim = await start({ records: rs });
+      const state = new MemoryState();
+      const driver = ebio(sim, {
+        state,
+        now: () => now,
+        importSince: "2026-01-01 00:00:00" as NaiveDateTime,
+      });
+      const got: string[] = [];
+      for (let read = 0; read < 6; read++) {
+        const result = await driver.readPunches();
+        got.push(...keys(result.punches()));
+        await result.commit();
+        if (state.get("ebioserver:seen:Head Office:history") === "done" && result.punchCount === 0) break;
+      }
+      expect(state.get("ebioserver:seen:Head Office:history")).toBe("done");
+      expect([...got].sort()).toEqual([...expected(rs, "2026-01-01 00:00:00", "2026-03-04 23:59:59")].sort());
+      expect(got.length).toBe(new Set(got).size);
+    });
+
     it("codes a refused login", async () => {
       const sim = await start({ records: located("Head Office") });
       await expect(ebio(sim, { password: "nope" }).test()).rejects.toMatchObject({
