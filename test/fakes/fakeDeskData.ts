@@ -37,7 +37,7 @@ export interface DeviceDoc {
   url: string | null;
   serial_number: string | null;
   comm_key: string | null;
-  status: "Unknown" | "Online" | "Offline" | "Error";
+  status: "Unknown" | "Online" | "Offline" | "Error" | "Discovered";
   last_seen: string | null;
   last_error: string | null;
   clock_drift_seconds: number | null;
@@ -318,6 +318,22 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
       url: "http://192.168.2.15/iclock/WebAPIService.asmx",
       enabled: 0,
       status: "Unknown",
+      last_seen: null,
+      clock_drift_seconds: null,
+      memory_used_percent: null,
+      read_through: null,
+      watermark: null,
+    }),
+    // An unknown ADMS terminal that pushed to the Warehouse sidecar: awaiting approval (an Overview alert).
+    device({
+      name: "BAZR204960012",
+      driver: "adms",
+      sidecar: "Warehouse",
+      serial_number: "BAZR204960012",
+      host: "192.168.2.40",
+      pull_interval: 0,
+      enabled: 0,
+      status: "Discovered",
       last_seen: null,
       clock_drift_seconds: null,
       memory_used_percent: null,

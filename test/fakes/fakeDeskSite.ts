@@ -702,7 +702,7 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
     const unmapped = this.data.punches.filter((p) => p.status === "Unmapped");
     const sidecars = this.sidecarRows();
     const alerts: Record<string, unknown>[] = [];
-    for (const d of devices.filter((x) => (x.status as string) === "Discovered"))
+    for (const d of devices.filter((x) => x.status === "Discovered"))
       alerts.push({
         kind: "discovered",
         severity: "orange",
@@ -711,7 +711,7 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
         title: `ADMS terminal ${d.serial_number ?? d.name} wants to connect`,
         detail: `From ${d.host ?? "an unknown address"}: enable it to take its punches, or delete it`,
       });
-    for (const d of devices.filter((x) => x.enabled && (x.status as string) !== "Discovered")) {
+    for (const d of devices.filter((x) => x.enabled && x.status !== "Discovered")) {
       if (d.last_error?.startsWith("DEVICE_AUTH_FAILED"))
         alerts.push({
           kind: "auth_failure",

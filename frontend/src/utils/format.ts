@@ -119,6 +119,7 @@ const THEMES: Record<string, Theme> = {
   Pending: "blue",
   Partial: "orange",
   Unmapped: "orange",
+  Discovered: "orange",
   Duplicate: "gray",
   Skipped: "gray",
   Offline: "gray",

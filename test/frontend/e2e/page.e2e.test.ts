@@ -101,13 +101,17 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
     );
     expect(punchesToday).toBeGreaterThan(20);
     const kinds = await attributes(page, "[data-testid=alerts] li", "data-kind");
-    expect(kinds.sort()).toEqual(["auth_failure", "clock_drift", "memory", "sidecar_silent"]);
+    expect(kinds.sort()).toEqual(["auth_failure", "clock_drift", "discovered", "memory", "sidecar_silent"]);
+    // An unknown ADMS terminal is an alert with its serial and address, linked to its device page.
+    const discovered = page.locator("[data-testid=alerts] li[data-kind=discovered]");
+    expect(await discovered.textContent()).toContain("BAZR204960012");
+    expect(await discovered.textContent()).toContain("192.168.2.40");
     const bars = (await attributes(page, "[data-testid=hourly-chart] [data-count]", "data-count")).map(
       Number,
     );
     expect(bars).toHaveLength(24);
     expect(bars.reduce((a, b) => a + b, 0)).toBe(punchesToday);
-    expect(await page.locator("[data-testid=last-sync] tbody tr").count()).toBe(5);
+    expect(await page.locator("[data-testid=last-sync] tbody tr").count()).toBe(6);
     expect(await text(page, "nav-unmapped-count")).toBe("17");
     await shot(page, "page-overview.png");
   });
@@ -115,7 +119,7 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
   it("Devices: every device with status, last sync, clock and memory", async () => {
     await page.getByTestId("nav").getByText("Devices").click();
     await page.getByTestId("devices").waitFor();
-    expect(await page.locator("[data-testid=devices] tbody tr").count()).toBe(5);
+    expect(await page.locator("[data-testid=devices] tbody tr").count()).toBe(6);
     const reception = page.locator("tr[data-device=Reception]");
     expect(await reception.getByTestId("status").first().textContent()).toContain("Error");
     await shot(page, "page-devices.png");
