@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from "../../logging/logger.js";
 import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordReject } from "../driver.js";
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { type LogLinesParse, parseDeviceLogs } from "./logLines.js";
-import { nextHistorySlice } from "./historyImport.js";
+import { HistoryImport } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getDeviceLogsCall } from "./soapRequest.js";
 import { readSoapAnswer } from "./soapResponse.js";
@@ -126,28 +126,38 @@ export class EbioserverDriver implements DeviceDriver {
     const until = window?.until ?? (`${now.slice(0, 10)} 23:59:59` as NaiveDateTime);
     const state = window ? null : (this.options.state ?? null);
     const key = `ebioserver:seen:${this.deviceId}`;
-    // A device's past, a slice per unwindowed read until it is all in (see historyImport.ts).
-    const history = nextHistorySlice(state, `${key}:history`, this.options.importSince, since);
-    const ranges = [
-      ...(history && history.from < history.to ? [{ from: history.from, to: history.to, past: true }] : []),
-      { from: since, to: until, past: false },
-    ];
-    const days = ranges.flatMap((range) =>
-      datesBetween(range.from, range.to).map((date) => ({ date, range })),
-    );
+    // A location's past, slice by slice, oldest first (see historyImport.ts).
+    const history = HistoryImport.resume(state, `${key}:history`, this.options.importSince, since);
     const punches = new Map<string, Punch>();
     const older = new Map<string, Punch>();
     const rejects = new Map<string, RecordReject>();
-    for (const [index, { date, range }] of days.entries()) {
-      const parsed = await this.fetchDate(date, signal);
-      const into = range.past ? older : punches;
-      for (const punch of parsed.punches) {
-        if (punch.time >= range.from && punch.time <= range.to && !into.has(punch.uid))
-          into.set(punch.uid, punch);
+    const recent = datesBetween(since, until);
+    let fetched = 0;
+    let historyReads: number | null = null; // once the history is read, the total is known
+    const read = async (
+      from: NaiveDateTime,
+      to: NaiveDateTime,
+      into: Map<string, Punch>,
+      dates: string[],
+    ) => {
+      for (const date of dates) {
+        const parsed = await this.fetchDate(date, signal);
+        for (const punch of parsed.punches) {
+          if (punch.time >= from && punch.time <= to && !into.has(punch.uid)) into.set(punch.uid, punch);
+        }
+        for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
+        fetched++;
+        options.onProgress?.({ bytesRead: fetched, bytesTotal: (historyReads ?? fetched) + recent.length });
       }
-      for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
-      options.onProgress?.({ bytesRead: index + 1, bytesTotal: days.length });
+    };
+    // Empty slices one after another; stop after the first that held punches (only what was read is committed).
+    while (history && older.size === 0) {
+      const slice = history.next();
+      if (!slice) break;
+      await read(slice.from, slice.to, older, datesBetween(slice.from, slice.to));
     }
+    historyReads = fetched;
+    await read(since, until, punches, recent);
     const byTime = (a: Punch, b: Punch) =>
       a.time < b.time ? -1 : a.time > b.time ? 1 : a.user_id < b.user_id ? -1 : 1;
     const all = [...punches.values()].sort(byTime);

@@ -7,7 +7,7 @@ import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordR
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { DIALECTS, type Dialect, dialectFromKey, dialectKey } from "./dateDialect.js";
 import { type LogLinesParse, parseTransactionLines } from "./logLines.js";
-import { nextHistorySlice } from "./historyImport.js";
+import { HistoryImport } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getTransactionsLogCall } from "./soapRequest.js";
 import { readSoapAnswer, type SoapOutcome } from "./soapResponse.js";
@@ -164,32 +164,50 @@ export class EtimetrackDriver implements DeviceDriver {
     const since = window?.since ?? epochMsToNaive(naiveToEpochMs(now) - lookbackMs);
     const until = window?.until ?? epochMsToNaive(naiveToEpochMs(now) + 3600_000);
     const state = window ? null : (this.options.state ?? null);
-    // A device's past, a slice per unwindowed read until it is all in (see historyImport.ts).
-    const history = nextHistorySlice(state, `${this.seenStateKey}:history`, this.options.importSince, since);
+    // A device's past, slice by slice, oldest first (see historyImport.ts).
+    const history = HistoryImport.resume(
+      state,
+      `${this.seenStateKey}:history`,
+      this.options.importSince,
+      since,
+    );
     const split = (from: NaiveDateTime, to: NaiveDateTime) =>
       splitWindows(
         from,
         to,
         (this.options.windowHours ?? 24) * 3600_000,
         (this.options.overlapMinutes ?? 30) * 60_000,
-      ).map((w) => ({ ...w, keep: { from, to } }));
-    const windows = [
-      ...(history && history.from < history.to ? split(history.from, history.to) : []),
-      ...split(since, until),
-    ];
+      );
     const punches = new Map<string, Punch>();
     const older = new Map<string, Punch>();
     const rejects = new Map<string, RecordReject>();
-    for (const [index, w] of windows.entries()) {
-      const parsed = await this.fetchWindow(w.from, w.to, signal);
-      const into = w.keep.from === since ? punches : older;
-      for (const punch of parsed.punches) {
-        if (punch.time >= w.keep.from && punch.time <= w.keep.to && !into.has(punch.uid))
-          into.set(punch.uid, punch);
+    const recent = split(since, until);
+    let fetched = 0;
+    let historyReads: number | null = null; // once the history is read, the total is known
+    const read = async (
+      from: NaiveDateTime,
+      to: NaiveDateTime,
+      into: Map<string, Punch>,
+      windows: { from: NaiveDateTime; to: NaiveDateTime }[],
+    ) => {
+      for (const w of windows) {
+        const parsed = await this.fetchWindow(w.from, w.to, signal);
+        for (const punch of parsed.punches) {
+          if (punch.time >= from && punch.time <= to && !into.has(punch.uid)) into.set(punch.uid, punch);
+        }
+        for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
+        fetched++;
+        options.onProgress?.({ bytesRead: fetched, bytesTotal: (historyReads ?? fetched) + recent.length });
       }
-      for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
-      options.onProgress?.({ bytesRead: index + 1, bytesTotal: windows.length });
+    };
+    // Empty slices one after another; stop after the first that held punches (only what was read is committed).
+    while (history && older.size === 0) {
+      const slice = history.next();
+      if (!slice) break;
+      await read(slice.from, slice.to, older, split(slice.from, slice.to));
     }
+    historyReads = fetched;
+    await read(since, until, punches, recent);
     const all = [...punches.values()].sort(byTimeThenUser);
     const seen = state ? new SeenPunches(state.get(this.seenStateKey)) : null;
     const past = [...older.values()].filter((p) => !punches.has(p.uid)).sort(byTimeThenUser);

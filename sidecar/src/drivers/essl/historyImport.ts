@@ -3,40 +3,63 @@ import type { EsslStateStore } from "./seenPunches.js";
 
 /** What a device brings the first time when its Biometric Device names no "import since" date. */
 export const DEFAULT_HISTORY_DAYS = 5 * 365;
-/** History read per pull: bounded, so a server with years of punches never fills the sidecar's memory. */
+/** History read per slice: bounded, so a server with years of punches never fills the sidecar's memory. */
 export const HISTORY_SLICE_DAYS = 31;
 const DONE = "done";
 
-/** The part of a device's history the next unwindowed read also imports, and how to record it once durable. */
 export interface HistorySlice {
   readonly from: NaiveDateTime;
   readonly to: NaiveDateTime;
-  /** Records the slice as imported (call after its punches are durable, as `commit()` does). */
-  commit(): Promise<void>;
 }
 
 /**
  * A device added today should bring its past once, as the existing tools' IMPORT_START_DATE does: the servers
- * only answer date windows, and an unwindowed read looks back a couple of days. Each unwindowed read imports
- * the next slice of history, from `importSince` (default DEFAULT_HISTORY_DAYS back) up to where the look-back
- * begins; the position is kept in the state store, so a restart continues and the history is read once.
- * Returns null when the history is complete (or there is no state store to remember it in).
+ * only answer date windows, and an unwindowed read looks back a couple of days. Each unwindowed read takes
+ * slices of the history, oldest first, from `importSince` (default DEFAULT_HISTORY_DAYS back) up to where the
+ * look-back begins: empty slices one after another, and stops after the first that held punches (so memory
+ * stays bounded to one slice). `commit()`, once those punches are durable, records how far it got in the
+ * state store, so a restart continues and the history is read once.
  */
-export function nextHistorySlice(
-  state: EsslStateStore | null,
-  key: string,
-  importSince: NaiveDateTime | null | undefined,
-  lookbackStart: NaiveDateTime,
-): HistorySlice | null {
-  if (!state) return null;
-  const position = state.get(key);
-  if (position === DONE) return null;
-  const start =
-    typeof position === "string" && position
-      ? (position as NaiveDateTime)
-      : (importSince ?? epochMsToNaive(naiveToEpochMs(lookbackStart) - DEFAULT_HISTORY_DAYS * 86_400_000));
-  if (start >= lookbackStart) return { from: start, to: start, commit: () => state.set(key, DONE) };
-  const sliceEnd = epochMsToNaive(naiveToEpochMs(start) + HISTORY_SLICE_DAYS * 86_400_000);
-  const to = sliceEnd < lookbackStart ? sliceEnd : lookbackStart;
-  return { from: start, to, commit: () => state.set(key, to >= lookbackStart ? DONE : to) };
+export class HistoryImport {
+  private position: NaiveDateTime;
+
+  private constructor(
+    private readonly state: EsslStateStore,
+    private readonly key: string,
+    start: NaiveDateTime,
+    private readonly lookbackStart: NaiveDateTime,
+  ) {
+    this.position = start;
+  }
+
+  /** Null when the history is complete, or there is no state store to remember it in. */
+  static resume(
+    state: EsslStateStore | null,
+    key: string,
+    importSince: NaiveDateTime | null | undefined,
+    lookbackStart: NaiveDateTime,
+  ): HistoryImport | null {
+    if (!state) return null;
+    const saved = state.get(key);
+    if (saved === DONE) return null;
+    const start =
+      typeof saved === "string" && saved
+        ? (saved as NaiveDateTime)
+        : (importSince ?? epochMsToNaive(naiveToEpochMs(lookbackStart) - DEFAULT_HISTORY_DAYS * 86_400_000));
+    return new HistoryImport(state, key, start, lookbackStart);
+  }
+
+  /** The next slice, or null when the history is all handed out. */
+  next(): HistorySlice | null {
+    if (this.position >= this.lookbackStart) return null;
+    const end = epochMsToNaive(naiveToEpochMs(this.position) + HISTORY_SLICE_DAYS * 86_400_000);
+    const slice = { from: this.position, to: end < this.lookbackStart ? end : this.lookbackStart };
+    this.position = slice.to;
+    return slice;
+  }
+
+  /** Records the slices handed out as imported (call after their punches are durable). */
+  commit(): Promise<void> {
+    return this.state.set(this.key, this.position >= this.lookbackStart ? DONE : this.position);
+  }
 }
