@@ -3,10 +3,10 @@ import type { Punch } from "../../domain/punch.js";
 import { assertTimeZone, systemTimeZone, utcMsToWall } from "../../domain/timeZone.js";
 import { DeviceError, ProtocolError } from "../../errors.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
-import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordReject } from "../driver.js";
+import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions } from "../driver.js";
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { type LogLinesParse, parseDeviceLogs } from "./logLines.js";
-import { HistoryImport } from "./historyImport.js";
+import { HistoryImport, readWithHistory } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getDeviceLogsCall } from "./soapRequest.js";
 import { readSoapAnswer } from "./soapResponse.js";
@@ -128,48 +128,24 @@ export class EbioserverDriver implements DeviceDriver {
     const key = `ebioserver:seen:${this.deviceId}`;
     // A location's past, slice by slice, oldest first (see historyImport.ts).
     const history = HistoryImport.resume(state, `${key}:history`, this.options.importSince, since);
-    const punches = new Map<string, Punch>();
-    const older = new Map<string, Punch>();
-    const rejects = new Map<string, RecordReject>();
-    const recent = datesBetween(since, until);
-    let fetched = 0;
-    let historyReads: number | null = null; // once the history is read, the total is known
-    const read = async (
-      from: NaiveDateTime,
-      to: NaiveDateTime,
-      into: Map<string, Punch>,
-      dates: string[],
-    ) => {
-      for (const date of dates) {
-        const parsed = await this.fetchDate(date, signal);
-        for (const punch of parsed.punches) {
-          if (punch.time >= from && punch.time <= to && !into.has(punch.uid)) into.set(punch.uid, punch);
-        }
-        for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
-        fetched++;
-        options.onProgress?.({ bytesRead: fetched, bytesTotal: (historyReads ?? fetched) + recent.length });
-      }
-    };
-    // Empty slices one after another; stop after the first that held punches (only what was read is committed).
-    while (history && older.size === 0) {
-      const slice = history.next();
-      if (!slice) break;
-      await read(slice.from, slice.to, older, datesBetween(slice.from, slice.to));
-    }
-    historyReads = fetched;
-    await read(since, until, punches, recent);
+    const read = await readWithHistory(
+      history,
+      since,
+      until,
+      { units: datesBetween, fetch: (date) => this.fetchDate(date, signal) },
+      options.onProgress,
+    );
     const byTime = (a: Punch, b: Punch) =>
       a.time < b.time ? -1 : a.time > b.time ? 1 : a.user_id < b.user_id ? -1 : 1;
-    const all = [...punches.values()].sort(byTime);
+    const all = read.recent.sort(byTime);
     const seen = state ? new SeenPunches(state.get(key)) : null;
-    const past = [...older.values()].filter((p) => !punches.has(p.uid)).sort(byTime);
-    const fresh = [...past, ...(seen ? all.filter((p) => !seen.has(p)) : all)];
+    const fresh = [...read.past.sort(byTime), ...(seen ? all.filter((p) => !seen.has(p)) : all)];
     const oldest = since;
     return {
       deviceRecordCount: all.length,
       punchCount: fresh.length,
       deviceClock: null,
-      rejects: [...rejects.values()],
+      rejects: read.rejects,
       incremental: seen !== null,
       lastSerialNo: null,
       punches: () => fresh,

@@ -3,11 +3,11 @@ import type { Punch } from "../../domain/punch.js";
 import { assertTimeZone, systemTimeZone, utcMsToWall } from "../../domain/timeZone.js";
 import { DeviceError, ProtocolError } from "../../errors.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
-import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, RecordReject } from "../driver.js";
+import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions } from "../driver.js";
 import type { CursorReadResult } from "../hikvision/hikvisionDriver.js";
 import { DIALECTS, type Dialect, dialectFromKey, dialectKey } from "./dateDialect.js";
 import { type LogLinesParse, parseTransactionLines } from "./logLines.js";
-import { HistoryImport } from "./historyImport.js";
+import { HistoryImport, readWithHistory } from "./historyImport.js";
 import { type EsslStateStore, SeenPunches } from "./seenPunches.js";
 import { getTransactionsLogCall } from "./soapRequest.js";
 import { readSoapAnswer, type SoapOutcome } from "./soapResponse.js";
@@ -171,48 +171,27 @@ export class EtimetrackDriver implements DeviceDriver {
       this.options.importSince,
       since,
     );
-    const split = (from: NaiveDateTime, to: NaiveDateTime) =>
-      splitWindows(
-        from,
-        to,
-        (this.options.windowHours ?? 24) * 3600_000,
-        (this.options.overlapMinutes ?? 30) * 60_000,
-      );
-    const punches = new Map<string, Punch>();
-    const older = new Map<string, Punch>();
-    const rejects = new Map<string, RecordReject>();
-    const recent = split(since, until);
-    let fetched = 0;
-    let historyReads: number | null = null; // once the history is read, the total is known
-    const read = async (
-      from: NaiveDateTime,
-      to: NaiveDateTime,
-      into: Map<string, Punch>,
-      windows: { from: NaiveDateTime; to: NaiveDateTime }[],
-    ) => {
-      for (const w of windows) {
-        const parsed = await this.fetchWindow(w.from, w.to, signal);
-        for (const punch of parsed.punches) {
-          if (punch.time >= from && punch.time <= to && !into.has(punch.uid)) into.set(punch.uid, punch);
-        }
-        for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
-        fetched++;
-        options.onProgress?.({ bytesRead: fetched, bytesTotal: (historyReads ?? fetched) + recent.length });
-      }
-    };
-    // Empty slices one after another; stop after the first that held punches (only what was read is committed).
-    while (history && older.size === 0) {
-      const slice = history.next();
-      if (!slice) break;
-      await read(slice.from, slice.to, older, split(slice.from, slice.to));
-    }
-    historyReads = fetched;
-    await read(since, until, punches, recent);
-    const all = [...punches.values()].sort(byTimeThenUser);
+    const read = await readWithHistory(
+      history,
+      since,
+      until,
+      {
+        units: (from, to) =>
+          splitWindows(
+            from,
+            to,
+            (this.options.windowHours ?? 24) * 3600_000,
+            (this.options.overlapMinutes ?? 30) * 60_000,
+          ),
+        fetch: (w) => this.fetchWindow(w.from, w.to, signal),
+      },
+      options.onProgress,
+    );
+    const all = read.recent.sort(byTimeThenUser);
     const seen = state ? new SeenPunches(state.get(this.seenStateKey)) : null;
-    const past = [...older.values()].filter((p) => !punches.has(p.uid)).sort(byTimeThenUser);
-    const fresh = [...past, ...(seen ? all.filter((p) => !seen.has(p)) : all)];
-    if (rejects.size > 0) this.log.warn({ rejects: rejects.size }, "eSSL log lines kept aside");
+    const fresh = [...read.past.sort(byTimeThenUser), ...(seen ? all.filter((p) => !seen.has(p)) : all)];
+    const rejects = read.rejects;
+    if (rejects.length > 0) this.log.warn({ rejects: rejects.length }, "eSSL log lines kept aside");
     const oldest = epochMsToNaive(naiveToEpochMs(now) - lookbackMs - 86_400_000);
     const key = this.seenStateKey;
     return {
@@ -220,7 +199,7 @@ export class EtimetrackDriver implements DeviceDriver {
       punchCount: fresh.length,
       // Punches reach eTimeTrackLite late: no read proves every punch up to some time is in it.
       deviceClock: null,
-      rejects: [...rejects.values()],
+      rejects,
       incremental: seen !== null,
       lastSerialNo: null,
       punches: () => fresh,

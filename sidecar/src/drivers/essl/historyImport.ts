@@ -1,4 +1,7 @@
 import { type NaiveDateTime, epochMsToNaive, naiveToEpochMs } from "../../domain/naiveTime.js";
+import type { Punch } from "../../domain/punch.js";
+import type { ReadProgress, RecordReject } from "../driver.js";
+import type { LogLinesParse } from "./logLines.js";
 import type { EsslStateStore } from "./seenPunches.js";
 
 /** What a device brings the first time when its Biometric Device names no "import since" date. */
@@ -62,4 +65,60 @@ export class HistoryImport {
   commit(): Promise<void> {
     return this.state.set(this.key, this.position >= this.lookbackStart ? DONE : this.position);
   }
+}
+
+/** How a server is read over a time range: the requests covering it, and one request. */
+export interface RangedSource<Unit> {
+  units(from: NaiveDateTime, to: NaiveDateTime): Unit[];
+  fetch(unit: Unit): Promise<LogLinesParse>;
+}
+
+export interface HistoryRead {
+  /** The punches in [since, until], once each. */
+  readonly recent: Punch[];
+  /** History punches (older slices) not also in `recent`. */
+  readonly past: Punch[];
+  readonly rejects: RecordReject[];
+}
+
+/**
+ * One unwindowed read with its history: empty history slices one after another, stopping after the first
+ * that held punches (only what was read is committed), then the look-back range [since, until].
+ */
+export async function readWithHistory<Unit>(
+  history: HistoryImport | null,
+  since: NaiveDateTime,
+  until: NaiveDateTime,
+  source: RangedSource<Unit>,
+  onProgress?: (progress: ReadProgress) => void,
+): Promise<HistoryRead> {
+  const recentUnits = source.units(since, until);
+  const rejects = new Map<string, RecordReject>();
+  let fetched = 0;
+  let historyReads: number | null = null; // once the history is read, the total is known
+  const read = async (from: NaiveDateTime, to: NaiveDateTime, units: Unit[], into: Map<string, Punch>) => {
+    for (const unit of units) {
+      const parsed = await source.fetch(unit);
+      for (const punch of parsed.punches) {
+        if (punch.time >= from && punch.time <= to && !into.has(punch.uid)) into.set(punch.uid, punch);
+      }
+      for (const reject of parsed.rejects) rejects.set(`${reject.code}|${reject.raw}`, reject);
+      fetched++;
+      onProgress?.({ bytesRead: fetched, bytesTotal: (historyReads ?? fetched) + recentUnits.length });
+    }
+  };
+  const older = new Map<string, Punch>();
+  while (history && older.size === 0) {
+    const slice = history.next();
+    if (!slice) break;
+    await read(slice.from, slice.to, source.units(slice.from, slice.to), older);
+  }
+  historyReads = fetched;
+  const recent = new Map<string, Punch>();
+  await read(since, until, recentUnits, recent);
+  return {
+    recent: [...recent.values()],
+    past: [...older.values()].filter((p) => !recent.has(p.uid)),
+    rejects: [...rejects.values()],
+  };
 }
