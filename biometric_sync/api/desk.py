@@ -4,6 +4,8 @@
   given. ``from_time``/``to_time`` are SITE-local ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"); the payload the
   sidecar gets is device-local: ``{"from": "...", "to": "..."}`` (a date alone means the whole day).
 - ``test_connection(device)``: a ``test_connection`` command.
+- ``clear_log(device)``: a ``clear_log`` command (ZK terminals whose Allow Clear Log is on; see
+  ``biometric_sync.outbox.clearing``); an open one is returned instead of a second.
 - ``command_status(command)``: what the progress dialog shows.
 - ``reprocess_punches(names)``: the bulk "Reprocess" action of the punch list (Unmapped, Error and Skipped
   punches go back to Pending).
@@ -17,7 +19,7 @@ from biometric_sync.api.access import require_manager, require_name
 from biometric_sync.errors import InvalidArgumentError, NotFoundError, fail
 from biometric_sync.ingest.replay import requeue
 from biometric_sync.ingest.timezones import NAIVE_FORMAT, convert_wall_time, is_valid_time_zone
-from biometric_sync.outbox import outbox
+from biometric_sync.outbox import clearing, outbox
 from biometric_sync.transactions import retry_on_deadlock
 
 REPROCESSABLE = ("Unmapped", "Error", "Skipped")
@@ -68,6 +70,23 @@ def sync_now(device: str, from_time: str | None = None, to_time: str | None = No
 def test_connection(device: str) -> dict:
 	row = _device(device)
 	return {"command": _create("test_connection", row)}
+
+
+@frappe.whitelist(methods=["POST"])
+def clear_log(device: str) -> dict:
+	_device(device)
+	row = frappe.db.get_value(
+		"Biometric Device", device, ["name", "driver", "sidecar", "allow_clear_log"], as_dict=True
+	)
+	reason = clearing.why_not(row)
+	if reason:
+		fail(InvalidArgumentError, "CLEAR_NOT_ALLOWED", reason)
+	open_clear = frappe.db.get_value(
+		"Biometric Command",
+		{"device": row.name, "command_type": "clear_log", "status": ("in", outbox.OPEN)},
+		"name",
+	)
+	return {"command": open_clear or _create("clear_log", row)}
 
 
 def _create(command_type: str, row, payload: dict | None = None) -> str:

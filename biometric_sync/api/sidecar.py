@@ -17,9 +17,12 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``report_unknown_device(sidecar, serial_number, remote_address)`` (POST): an ADMS terminal that no device
   names pushed to this sidecar. It is recorded once, disabled, with status Discovered, for a manager to
   approve by enabling it → ``{"device", "created"}``.
+- ``confirm_punches(sidecar, device, uids)`` (POST): which of these punch uids (≤ 5000) are NOT staged as a
+  Biometric Punch of that device → ``{"missing": [...]}``. A Clear Log waits until none is missing.
 - ``complete_command(command, status, result)`` (POST): status ``Done`` | ``Failed``; ``result`` an object,
   keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
-  ``clock_drift_seconds``, ``memory_used_percent`` → ``{"status": "Done"}``.
+  ``clock_drift_seconds``, ``memory_used_percent``; for clear_log ``cleared``, ``confirmed``, ``remaining``,
+  ``unreadable_records`` → ``{"status": "Done"}``.
 
 Errors: HTTP status + ``code`` (see ``biometric_sync.errors``).
 """
@@ -28,8 +31,8 @@ import frappe
 from frappe.utils import cint, now_datetime
 
 from biometric_sync import settings as bsync_settings
-from biometric_sync.api.access import require_command, require_sidecar
-from biometric_sync.errors import InvalidArgumentError, fail
+from biometric_sync.api.access import require_command, require_device_of, require_sidecar
+from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fail
 from biometric_sync.outbox import outbox
 from biometric_sync.transactions import retry_on_deadlock
 
@@ -180,6 +183,28 @@ def complete_command(command: str, status: str, result: dict | str | None = None
 		fail(InvalidArgumentError, "INVALID_STATUS", 'status must be "Done" or "Failed"')
 	report = _as_object(result, "result")
 	return retry_on_deadlock(lambda: _committed(outbox.complete(command, status, report)))
+
+
+MAX_CONFIRM_UIDS = 5000
+
+
+@frappe.whitelist(methods=["POST"])
+def confirm_punches(sidecar: str, device: str, uids: list | str) -> dict:
+	row = require_sidecar(sidecar)
+	device_row = require_device_of(row.name, device)
+	items = frappe.parse_json(uids) if isinstance(uids, str) else uids
+	if not isinstance(items, list) or not all(isinstance(uid, str) and uid for uid in items):
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "uids must be a list of punch uids")
+	if len(items) > MAX_CONFIRM_UIDS:
+		fail(PayloadTooLargeError, "BATCH_TOO_LARGE", f"at most {MAX_CONFIRM_UIDS} uids per call")
+	staged = set(
+		frappe.get_all(
+			"Biometric Punch",
+			filters={"name": ("in", items or [""]), "device": device_row.name},
+			pluck="name",
+		)
+	)
+	return {"missing": [uid for uid in items if uid not in staged]}
 
 
 @frappe.whitelist(methods=["POST"])

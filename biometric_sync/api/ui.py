@@ -45,6 +45,7 @@ from biometric_sync.errors import (
 	fail,
 )
 from biometric_sync.ingest.replay import requeue_unmapped
+from biometric_sync.outbox import clearing
 from biometric_sync.outbox.scheduler import AUTH_FAILURE_CODES
 
 HR_MANAGER_ROLE = "HR Manager"
@@ -90,6 +91,8 @@ LOG_FIELDS = [
 	"duplicate_count",
 	"unmapped_count",
 	"error_count",
+	"cleared_count",
+	"requested_by",
 	"error",
 ]
 COMMAND_FIELDS = [
@@ -448,6 +451,7 @@ def device(name: str) -> dict:
 		"open_command": next((c for c in commands if c.status in OPEN_COMMANDS), None),
 		"punches_today": cint(punches_today),
 		"unmapped": frappe.db.count("Biometric Punch", {"device": name, "status": "Unmapped"}),
+		"can_clear": clearing.can_clear(row.driver),
 	}
 
 

@@ -93,7 +93,13 @@ def record_push(name: str, request_items: list, results: list[dict]) -> None:
 	frappe.db.set_value(DOCTYPE, name, values, update_modified=False)
 
 
-def finish(name: str, status: str, error: str | None = None, read_count: int | None = None) -> None:
+def finish(
+	name: str,
+	status: str,
+	error: str | None = None,
+	read_count: int | None = None,
+	cleared_count: int | None = None,
+) -> None:
 	"""Closes a command's log: Failed when the command failed, Partial when punches were rejected."""
 	if not name or not frappe.db.exists(DOCTYPE, name):
 		return
@@ -110,6 +116,8 @@ def finish(name: str, status: str, error: str | None = None, read_count: int | N
 		values["error"] = str(error)[:EXCERPT_LENGTH]
 	if read_count is not None:
 		values["read_count"] = int(read_count)
+	if cleared_count is not None:
+		values["cleared_count"] = int(cleared_count)
 	frappe.db.set_value(DOCTYPE, name, values, update_modified=False)
 
 

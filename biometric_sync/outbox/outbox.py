@@ -8,7 +8,7 @@ Lifecycle: Queued → Claimed (``claim``) → Running (first ``report_progress``
   (re)connect and on a timer.
 - ``claim`` also re-offers a Claimed/Running command whose sidecar went quiet: no progress for
   ``LEASE_MINUTES`` and fewer than ``MAX_ATTEMPTS`` claims so far (a sidecar that crashed mid-pull).
-- A ``pull``/``pull_range`` command gets its Biometric Sync Log at claim time; the claim response names it, so
+- A ``pull``/``pull_range``/``clear_log`` command gets its Biometric Sync Log at claim time; the claim response names it, so
   the sidecar passes it to ``push_punches``.
 - ``complete`` is idempotent: completing a Done/Failed command again changes nothing. A late completion of an
   Expired command is recorded (the work was done).
@@ -22,10 +22,13 @@ from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest import sync_log as sync_logs
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
+from biometric_sync.outbox import clearing
 
 DOCTYPE = "Biometric Command"
-COMMAND_TYPES = ("pull", "pull_range", "test_connection", "sync_time", "reload_config")
+COMMAND_TYPES = ("pull", "pull_range", "test_connection", "sync_time", "reload_config", "clear_log")
 PULL_TYPES = ("pull", "pull_range")
+# Commands that read punches get a Sync Log (a clear reads the whole log before it clears).
+LOGGED_TYPES = (*PULL_TYPES, "clear_log")
 OPEN = ("Queued", "Claimed", "Running")
 FINISHED = ("Done", "Failed", "Expired")
 LEASE_MINUTES = 10
@@ -120,12 +123,13 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 	claimed = []
 	for name in names:
 		doc = frappe.get_doc(DOCTYPE, name)
-		if doc.command_type in PULL_TYPES and not doc.sync_log:
+		if doc.command_type in LOGGED_TYPES and not doc.sync_log:
 			doc.sync_log = sync_logs.create(
 				doc.device,
 				doc.sidecar,
 				"schedule" if doc.trigger == "schedule" else "manual",
 				command=doc.name,
+				requested_by=doc.requested_by,
 			)
 		doc.status = "Claimed"
 		doc.attempts = cint(doc.attempts) + 1
@@ -175,12 +179,15 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 	doc.save(ignore_permissions=True)
 
 	if doc.sync_log:
-		read = result.get("read")
+		read, cleared = result.get("read"), result.get("cleared")
 		sync_logs.finish(
 			doc.sync_log,
 			"Success" if status == "Done" else "Failed",
 			error=doc.error,
 			read_count=cint(read) if isinstance(read, int) else None,
+			cleared_count=cint(cleared)
+			if isinstance(cleared, int) and doc.command_type == "clear_log"
+			else None,
 		)
 	if doc.device:
 		_update_device(doc, status, result, now)
@@ -195,6 +202,8 @@ def _update_device(doc, status: str, result: dict, now) -> None:
 	values: dict = {}
 	if status == "Done":
 		values.update(status="Online", last_seen=now, last_error=None)
+	elif doc.command_type == "clear_log" and clearing.is_refusal(result):
+		pass  # the device answered; the clear was refused for a reason the command and its Sync Log give
 	else:
 		values.update(status="Error", last_error=(doc.error or "command failed")[:2000])
 	values.update(device_health(result))
@@ -204,7 +213,8 @@ def _update_device(doc, status: str, result: dict, now) -> None:
 		current = frappe.db.get_value("Biometric Device", device.name, "read_through")
 		if read_through and (not current or read_through > get_datetime(current)):
 			values["read_through"] = read_through
-	frappe.db.set_value("Biometric Device", device.name, values, update_modified=False)
+	if values:
+		frappe.db.set_value("Biometric Device", device.name, values, update_modified=False)
 	if "read_through" in values:
 		from biometric_sync.ingest.watermark import update_watermarks
 

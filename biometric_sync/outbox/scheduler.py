@@ -5,7 +5,8 @@ Each step runs on its own; one failing step is logged (Error Log) and does not s
 1. expire stale commands (past ``expires_on``);
 2. mark sidecars without a heartbeat for ``sidecar_silence_minutes`` Offline, with an alert;
 3. when Biometric Sync Settings is enabled: create ``pull`` commands for enabled pull devices that are due
-   (``outbox.due.is_due``), and raise alerts for clock drift and device memory;
+   (``outbox.due.is_due``), raise alerts for clock drift and device memory, and ask for a ``clear_log`` of
+   the devices that allow it once their log memory reaches the alert threshold (``outbox.clearing``);
 4. prune by retention;
 5. enqueue processing if Pending punches are waiting (safety net for the deduplicated job).
 
@@ -21,7 +22,7 @@ from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest.tasks import enqueue_processing, has_pending
-from biometric_sync.outbox import outbox
+from biometric_sync.outbox import clearing, outbox
 from biometric_sync.outbox.due import PULL_DRIVERS, is_due
 
 PRUNE_BATCH = 10_000
@@ -35,7 +36,11 @@ def tick() -> None:
 		lambda: mark_silent_sidecars(now, settings),
 	]
 	if cint(settings.enabled):
-		steps += [lambda: create_due_pulls(now), lambda: device_alerts(settings)]
+		steps += [
+			lambda: create_due_pulls(now),
+			lambda: device_alerts(settings),
+			lambda: create_due_clears(now, settings),
+		]
 	steps += [lambda: prune(now, settings), _process_if_pending]
 	for step in steps:
 		try:
@@ -92,6 +97,13 @@ def due_devices(now) -> list[frappe._dict]:
 
 def create_due_pulls(now) -> list[str]:
 	return [outbox.create_command("pull", d.sidecar, d.name, trigger="schedule") for d in due_devices(now)]
+
+
+def create_due_clears(now, settings) -> list[str]:
+	return [
+		outbox.create_command("clear_log", d.sidecar, d.name, trigger="schedule")
+		for d in clearing.due_clears(now, settings)
+	]
 
 
 def mark_silent_sidecars(now, settings) -> list[str]:

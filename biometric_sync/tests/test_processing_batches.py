@@ -13,6 +13,7 @@ from biometric_sync.ingest.processor import CHUNK_SIZE, claim_chunk, process_pen
 from biometric_sync.tests.factories import (
 	PREFIX,
 	BiometricTestCase,
+	company_for_tests,
 	make_device,
 	make_sidecar,
 	make_test_employee,
@@ -70,7 +71,7 @@ class TestProcessingBatches(BiometricTestCase):
 			{
 				"doctype": "Shift Assignment",
 				"employee": cls.assigned,
-				"company": "_Test Company",
+				"company": company_for_tests(),
 				"shift_type": cls.shift,
 				"start_date": "2026-05-01",
 				"end_date": "2026-05-31",

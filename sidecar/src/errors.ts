@@ -66,6 +66,13 @@ export const ERROR_CODES = {
   ESSL_REJECTED: false,
   /** No parameter-name/date-format combination was accepted by the server. */
   ESSL_DIALECT_UNKNOWN: false,
+  // Issue 15: clearing a device's log only when every punch on it is confirmed by the site.
+  /** Clearing is not allowed for this device (its Allow Clear Log setting is off). */
+  CLEAR_NOT_ALLOWED: false,
+  /** Not every punch read from the device is staged on the site yet (site down, rejected, slow); not cleared. */
+  CLEAR_NOT_CONFIRMED: true,
+  /** The log changed after it was read (a punch arrived, the count moved); not cleared. */
+  CLEAR_LOG_CHANGED: true,
 } as const satisfies Record<string, boolean>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -78,6 +78,8 @@ export interface SyncLogDoc {
   duplicate_count: number;
   unmapped_count: number;
   error_count: number;
+  cleared_count?: number | null;
+  requested_by?: string | null;
   error: string | null;
   request_excerpt: string | null;
   response_excerpt: string | null;
@@ -85,7 +87,7 @@ export interface SyncLogDoc {
 
 export interface CommandDoc {
   name: string;
-  command_type: "pull" | "pull_range" | "test_connection" | "sync_time" | "reload_config";
+  command_type: "pull" | "pull_range" | "test_connection" | "sync_time" | "reload_config" | "clear_log";
   device: string | null;
   sidecar: string;
   status: "Queued" | "Claimed" | "Running" | "Done" | "Failed" | "Expired";

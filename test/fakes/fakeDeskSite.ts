@@ -480,6 +480,7 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
           (p) => p.device === device.name && p.site_time.startsWith(today),
         ).length,
         unmapped: this.data.punches.filter((p) => p.device === device.name && p.status === "Unmapped").length,
+        can_clear: device.driver === "zk",
       };
     },
     "biometric_sync.api.ui.sidecars": ({ user }) => {
@@ -569,6 +570,16 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
     "biometric_sync.api.desk.test_connection": ({ user, params }) => {
       this.requireManager(user);
       return { command: this.createCommand("test_connection", this.device(params.device), user!, {}) };
+    },
+    "biometric_sync.api.desk.clear_log": ({ user, params }) => {
+      this.requireManager(user);
+      const device = this.device(params.device);
+      if (device.driver !== "zk" || !device.allow_clear_log)
+        fail(400, "CLEAR_NOT_ALLOWED", `Allow Clear Log is off for ${device.name}`);
+      const open = this.data.commands.find(
+        (c) => c.device === device.name && c.command_type === "clear_log" && OPEN.includes(c.status),
+      );
+      return { command: open?.name ?? this.createCommand("clear_log", device, user!, {}) };
     },
     "biometric_sync.api.desk.command_status": ({ user, params }) => {
       this.requireManager(user);
@@ -946,6 +957,7 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
       }).name;
     }
     if (!device) return this.later(100, () => this.complete(command, "Done", { devices: 4 }));
+    if (command.command_type === "clear_log") return this.clearLog(command, device);
     if (device.last_error?.startsWith("DEVICE_AUTH_FAILED")) {
       return this.later(400, () =>
         this.complete(command, "Failed", { error: device.last_error, code: "DEVICE_AUTH_FAILED" }),
@@ -980,6 +992,47 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
         if (step === this.steps) this.later(this.stepMs, () => this.finishPull(command, device));
       });
     }
+  }
+
+  /** The sidecar's safe clear (service/logClearer.ts): read, wait for the site's confirmation, clear. */
+  private clearLog(command: CommandDoc, device: DeviceDoc): void {
+    const records = 41_532;
+    const log = this.addLog({
+      device: device.name,
+      sidecar: command.sidecar,
+      trigger: "manual",
+      status: "Running",
+      command: command.name,
+      requested_by: command.requested_by,
+    });
+    command.sync_log = log.name;
+    const steps = ["reading the whole log", `waiting for the site to confirm ${records} punches`, "clearing"];
+    steps.forEach((message, index) =>
+      this.later((index + 1) * this.stepMs, () => {
+        command.status = "Running";
+        Object.assign(command, { progress_done: index + 1, progress_total: 3, progress_message: message });
+        this.publishProgress(command);
+      }),
+    );
+    this.later((steps.length + 1) * this.stepMs, () => {
+      const now = this.now();
+      Object.assign(log, {
+        status: "Success",
+        finished: naive(now),
+        duration: (now - naiveToMs(log.started)) / 1000,
+        read_count: records,
+        duplicate_count: records,
+        cleared_count: records,
+      });
+      Object.assign(device, { status: "Online", last_seen: naive(now), memory_used_percent: 0 });
+      this.complete(command, "Done", {
+        read: records,
+        confirmed: records,
+        cleared: records,
+        remaining: 0,
+        memory_used_percent: 0,
+      });
+    });
   }
 
   private finishPull(command: CommandDoc, device: DeviceDoc): void {

@@ -50,6 +50,8 @@ export class FakeSite {
     const last = this.heartbeats.at(-1) as { devices?: unknown } | undefined;
     return Array.isArray(last?.devices) ? (last.devices as ReturnType<FakeSite["heartbeatDevices"]>) : [];
   }
+  /** Called on every confirm_punches (a clear waiting for the site): tests act between read and clear. */
+  onConfirm: ((device: string, uids: readonly string[]) => void) | null = null;
   /** Serial numbers of ADMS terminals reported as unknown (report_unknown_device). */
   readonly discovered: string[] = [];
   devices: Record<string, unknown>[] = [];
@@ -192,7 +194,9 @@ export class FakeSite {
   ): void {
     const commandOf = (): FakeCommand | undefined => this.commands.get(String(body.command));
     if (
-      ["heartbeat", "get_config", "claim_commands", "report_unknown_device"].includes(name) &&
+      ["heartbeat", "get_config", "claim_commands", "report_unknown_device", "confirm_punches"].includes(
+        name,
+      ) &&
       body.sidecar !== this.sidecarName
     ) {
       return this.send(res, method, 403, { code: "NOT_YOUR_SIDECAR", exc_type: "PermissionError" });
@@ -231,6 +235,13 @@ export class FakeSite {
           attempts: 1,
         }));
         return this.send(res, method, 200, { message: { commands } });
+      }
+      case "confirm_punches": {
+        // Missing: not staged under that uid for that device (the real endpoint reads Biometric Punch).
+        const uids = Array.isArray(body.uids) ? body.uids.map(String) : [];
+        this.onConfirm?.(String(body.device), uids);
+        const missing = uids.filter((uid) => this.stored.get(uid)?.punch.device !== body.device);
+        return this.send(res, method, 200, { message: { missing } });
       }
       case "report_progress": {
         const command = commandOf();

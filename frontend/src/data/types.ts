@@ -18,6 +18,9 @@ export interface SyncLogRow {
   finished: string | null;
   duration: number | null;
   read_count: number;
+  /** Records a Clear Log removed from the device (clear runs only). */
+  cleared_count?: number | null;
+  requested_by?: string | null;
   new_count: number;
   duplicate_count: number;
   unmapped_count: number;
@@ -104,6 +107,8 @@ export interface DeviceAnswer {
   open_command: CommandRow | null;
   punches_today: number;
   unmapped: number;
+  /** The device's family can have its log cleared from here (ZK). */
+  can_clear: boolean;
 }
 
 export interface SidecarRow {

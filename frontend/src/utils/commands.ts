@@ -50,6 +50,7 @@ const LABELS: Record<string, string> = {
   test_connection: "Test connection",
   sync_time: "Set device clock",
   reload_config: "Reload config",
+  clear_log: "Clear device log",
 };
 
 export function commandLabel(type: string | null | undefined): string {

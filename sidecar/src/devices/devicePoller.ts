@@ -131,6 +131,14 @@ export class DevicePoller {
     });
   }
 
+  /**
+   * Forgets the position after the device's log was cleared, so the next read starts at its first record.
+   * Call with the device lock held (the clear and the reset are one step for the poller).
+   */
+  async resetCursor(): Promise<void> {
+    await this.options.cursors.set(`cursor:${this.options.deviceKey}`, EMPTY_CURSOR);
+  }
+
   /** Polls every `intervalMs` until `signal` aborts; failures back off with jitter and never end the loop. */
   async run(
     signal: AbortSignal,

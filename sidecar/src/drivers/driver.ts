@@ -83,6 +83,19 @@ export interface ReadOptions {
   readonly onProgress?: (progress: ReadProgress) => void;
 }
 
+export interface ClearLogOptions {
+  /** Sees the log as it is just before the clear (device disabled); throws to refuse the clear. */
+  readonly verify: (onDevice: ReadResult) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+export interface ClearLogResult {
+  /** Records the device held, and cleared. */
+  readonly cleared: number;
+  /** Records the device reports after the clear (0 unless one was made in between, and then it stays). */
+  readonly remaining: number;
+}
+
 /**
  * One interface for every device family. Constructors do no I/O; `connect` does. A driver instance holds at
  * most one connection to its device, and callers serialise use of it (see devices/deviceLock.ts).
@@ -96,8 +109,12 @@ export interface DeviceDriver {
   readPunches(options?: ReadOptions): Promise<ReadResult>;
   getTime(signal?: AbortSignal): Promise<NaiveDateTime>;
   setTime(time: NaiveDateTime, signal?: AbortSignal): Promise<void>;
-  /** Clears the device's log. Only on explicit request, after every punch on it is confirmed. */
-  clearLog?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Clears the device's log, only if `verify` accepts what it holds at that moment: the log is read again with
+   * the device disabled, `verify` throws to refuse, the count is checked once more, then the log is cleared and
+   * the device enabled. Only ever run by the safe-clear procedure (service/logClearer.ts).
+   */
+  clearLog?(options: ClearLogOptions): Promise<ClearLogResult>;
   /** Streams punches as they happen until `signal` aborts. Each is acknowledged to the device after `onPunch` resolves. */
   live?(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void>;
   disconnect(): Promise<void>;

@@ -9,6 +9,7 @@ import type { CommandResult, SiteApi, SiteCommand } from "../site/siteApi.js";
 import type { DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 import type { SyncLogTags } from "./syncLogTags.js";
 import { Slots } from "../util/slots.js";
+import { LogClearer } from "./logClearer.js";
 
 export interface CommandRunnerOptions {
   readonly api: SiteApi;
@@ -26,6 +27,9 @@ export interface CommandRunnerOptions {
   readonly now?: () => number;
   /** Commands running at once (different devices). Default DEFAULT_MAX_CONCURRENT_COMMANDS. */
   readonly maxConcurrent?: number;
+  /** clear_log: how long to wait for the site to confirm every punch read before refusing the clear. */
+  readonly clearConfirmTimeoutMs?: number;
+  readonly clearConfirmEveryMs?: number;
 }
 
 const APPEND_BATCH = 1000;
@@ -51,10 +55,20 @@ export class CommandRunner {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly running = new Set<Promise<void>>();
   private readonly slots: Slots;
+  private readonly clearer: LogClearer;
 
   constructor(private readonly options: CommandRunnerOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: "commands" });
     this.slots = new Slots(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_COMMANDS);
+    this.clearer = new LogClearer({
+      withDevice: (device, work) => options.supervisor.withDevice(device, work),
+      sink: options.sink,
+      unconfirmed: (device, uids, signal) => options.api.unconfirmedPunches(device, uids, signal),
+      ...(options.onSpooled && { onSpooled: options.onSpooled }),
+      ...(options.clearConfirmTimeoutMs !== undefined && { confirmTimeoutMs: options.clearConfirmTimeoutMs }),
+      ...(options.clearConfirmEveryMs !== undefined && { confirmEveryMs: options.clearConfirmEveryMs }),
+      ...(options.logger && { logger: options.logger }),
+    });
   }
 
   /**
@@ -144,6 +158,8 @@ export class CommandRunner {
         return this.testConnection(this.device(command));
       case "sync_time":
         return this.syncTime(this.device(command));
+      case "clear_log":
+        return this.tagged(command, (runtime) => this.clearLog(command, runtime));
       default:
         throw new SidecarError(
           "DEVICE_COMMAND_FAILED",
@@ -253,6 +269,23 @@ export class CommandRunner {
     });
     if (appended) this.options.onSpooled?.();
     return { read: appended, ...(since && { from: since }), ...(until && { to: until }) };
+  }
+
+  private async clearLog(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
+    const steps = { read: 1, confirm: 2, clear: 3 } as const;
+    const outcome = await this.clearer.clear(runtime, (step, detail) => {
+      void this.options.api.reportProgress(command.name, steps[step], 3, detail).catch(() => undefined);
+    });
+    if (outcome.capacity) runtime.memoryUsedPercent = usedPercent(outcome.remaining, outcome.capacity);
+    return {
+      read: outcome.records,
+      confirmed: outcome.confirmed,
+      cleared: outcome.cleared,
+      remaining: outcome.remaining,
+      unreadable: outcome.unreadable.length,
+      ...(outcome.unreadable.length && { unreadable_records: outcome.unreadable.map((r) => ({ ...r })) }),
+      ...this.health(runtime),
+    };
   }
 
   private async testConnection(runtime: DeviceRuntime): Promise<CommandResult> {

@@ -142,6 +142,8 @@ export class SidecarService {
       reloadConfig: () => this.reloadConfig(false),
       onSpooled: () => this.uploadWake.wake(),
       logger: this.log,
+      clearConfirmTimeoutMs: site.clearConfirmSeconds * 1000,
+      clearConfirmEveryMs: 1000,
     });
     const runner = this.runner;
     this.channel = new CommandChannel({

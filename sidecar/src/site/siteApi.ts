@@ -33,7 +33,19 @@ const configSchema = z.object({
 });
 export type SiteConfig = z.infer<typeof configSchema>;
 
-export const commandTypes = ["pull", "pull_range", "test_connection", "sync_time", "reload_config"] as const;
+export const commandTypes = [
+  "pull",
+  "pull_range",
+  "test_connection",
+  "sync_time",
+  "reload_config",
+  "clear_log",
+] as const;
+
+/** uids per confirm_punches call (each ≤ 64 characters: ~130 KB of request). */
+const CONFIRM_CHUNK = 2000;
+
+const confirmSchema = z.object({ missing: z.array(z.string()) });
 
 const commandSchema = z.object({
   name: z.string(),
@@ -130,6 +142,27 @@ export class SiteApi {
       { sidecar: this.sidecar, serial_number: serialNumber, remote_address: remoteAddress },
       signal,
     );
+  }
+
+  /**
+   * Which of these punches the site has NOT staged (no Biometric Punch under that uid): what a clear waits
+   * for. Asked in chunks; the answer lists the missing uids only.
+   */
+  async unconfirmedPunches(device: string, uids: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const missing: string[] = [];
+    for (let i = 0; i < uids.length; i += CONFIRM_CHUNK) {
+      const answer = parse(
+        confirmSchema,
+        await this.client.call(
+          `${METHOD}.confirm_punches`,
+          { sidecar: this.sidecar, device, uids: uids.slice(i, i + CONFIRM_CHUNK) },
+          signal,
+        ),
+        "confirm_punches",
+      );
+      missing.push(...answer.missing);
+    }
+    return missing;
   }
 
   async completeCommand(

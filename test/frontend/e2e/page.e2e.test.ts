@@ -195,6 +195,33 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
     expect(await page.getByTestId("test-progress").textContent()).toContain("DEVICE_AUTH_FAILED");
   });
 
+  it("Device: Clear Log is offered where it can be done, after turning it on, and records the clear", async () => {
+    await go("/biometric/devices/Reception");
+    await page.getByTestId("settings").waitFor();
+    // A Hikvision terminal's log cannot be cleared: no setting that would do nothing.
+    expect(await page.getByTestId("cannot-clear").textContent()).toContain("hikvision");
+    expect(await page.locator("input[name=allow_clear_log]").count()).toBe(0);
+
+    await go("/biometric/devices/Canteen");
+    await page.getByTestId("settings").waitFor();
+    expect(await page.getByTestId("clear-log").count()).toBe(0);
+    await page.locator("input[name=allow_clear_log]").check();
+    await page.getByTestId("save-settings").click();
+    await page.getByTestId("clear-log-start").click();
+    await page.getByTestId("clear-log-confirm").click();
+    await expect
+      .poll(() => page.getByTestId("clear-progress").getAttribute("data-status"), { timeout: 10_000 })
+      .toBe("Done");
+    expect(await text(page, "clear-result")).toContain("Cleared 41532 records from the device");
+    await expect
+      .poll(() => page.getByTestId("stat-memory").getByTestId("stat-value").textContent())
+      .toBe("0%");
+    await page.getByTestId("run-cleared").first().waitFor();
+    expect(await page.getByTestId("run-cleared").first().textContent()).toContain("cleared 41532");
+    const clear = site.data.commands.find((c) => c.command_type === "clear_log")!;
+    expect([clear.device, clear.status]).toEqual(["Canteen", "Done"]);
+  });
+
   it("Unmapped: map a user id to an employee, the punches replay and the counts drop", async () => {
     await go("/biometric/unmapped");
     await page.getByTestId("unmapped").waitFor();

@@ -25,8 +25,24 @@ frappe.ui.form.on("Biometric Device", {
         })
         .then((r) => follow_command(frm, r.message.command, __("Test Connection")));
     });
+    if (frm.doc.driver === "zk" && frm.doc.allow_clear_log) {
+      frm.add_custom_button(__("Clear Log"), () => clear_log(frm));
+    }
   },
 });
+
+function clear_log(frm) {
+  frappe.confirm(
+    __(
+      "Clear the log of {0}? The sidecar reads every punch on it first and clears only after this site has stored all of them; if a punch arrives meanwhile, or the site cannot confirm, it does not clear and says why.",
+      [frm.doc.name],
+    ),
+    () =>
+      frappe
+        .call({ method: "biometric_sync.api.desk.clear_log", args: { device: frm.doc.name }, freeze: true })
+        .then((r) => follow_command(frm, r.message.command, __("Clear Log"))),
+  );
+}
 
 function sync_now_dialog(frm) {
   const dialog = new frappe.ui.Dialog({
@@ -95,7 +111,14 @@ function show_result(title, status) {
   const lines = [`<b>${__(status.status)}</b>`];
   if (status.error) lines.push(frappe.utils.escape_html(status.error));
   const counts = status.sync_log_counts;
-  if (counts) {
+  if (status.command_type === "clear_log" && status.status === "Done" && status.result) {
+    lines.push(
+      __("Cleared {0} records from the device, every punch confirmed on the site ({1}).", [
+        status.result.cleared,
+        status.result.confirmed,
+      ]),
+    );
+  } else if (counts) {
     lines.push(
       __("Read {0}, new {1}, duplicate {2}, unmapped {3}, errors {4}", [
         counts.read_count,

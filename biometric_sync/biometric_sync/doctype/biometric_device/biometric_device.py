@@ -8,6 +8,7 @@ from frappe.utils import cint, get_system_timezone
 
 from biometric_sync.device_fields import DRIVER_LABELS, missing_fields
 from biometric_sync.ingest.timezones import is_valid_time_zone
+from biometric_sync.outbox.clearing import can_clear
 
 # Changing these means the sidecar must re-read its config.
 CONFIG_FIELDS = (
@@ -39,6 +40,9 @@ class BiometricDevice(Document):
 		if cint(self.pull_interval) < 0:
 			frappe.throw(_("Pull Interval cannot be negative"))
 		self.validate_driver_fields()
+		if cint(self.allow_clear_log) and not can_clear(self.driver):
+			# A setting that would do nothing is not offered: only ZK logs can be cleared safely from here.
+			self.allow_clear_log = 0
 
 	def validate_driver_fields(self):
 		"""An enabled device has what its driver needs (a Discovered terminal is not set up yet)."""

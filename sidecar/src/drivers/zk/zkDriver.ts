@@ -13,6 +13,8 @@ import { makePunch } from "../../domain/punch.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
 import { sleep } from "../../util/abort.js";
 import type {
+  ClearLogOptions,
+  ClearLogResult,
   DeviceDriver,
   DeviceInfo,
   DriverCapabilities,
@@ -116,13 +118,29 @@ export class ZkDriver implements DeviceDriver {
     await this.client.setTime(time, signal);
   }
 
-  async clearLog(signal?: AbortSignal): Promise<void> {
+  async clearLog({ verify, signal }: ClearLogOptions): Promise<ClearLogResult> {
     await this.connect(signal);
+    const clock = await this.readClock(signal);
+    // Disabled from the read that is verified until after the clear: no punch can be taken in between.
     await this.client.disableDevice(signal);
     try {
+      const onDevice = await this.readLog({ signal }, clock);
+      await verify(onDevice);
+      const now = await this.client.readFreeSizes(signal);
+      if (now.records !== onDevice.deviceRecordCount) {
+        throw new DeviceError(
+          "CLEAR_LOG_CHANGED",
+          `the device's record count moved from ${onDevice.deviceRecordCount} to ${now.records} after it was checked; not cleared`,
+          { details: { checked: onDevice.deviceRecordCount, now: now.records } },
+        );
+      }
       await this.client.clearAttendance(signal);
+      const after = await this.client.readFreeSizes(signal);
+      return { cleared: onDevice.deviceRecordCount, remaining: after.records };
     } finally {
-      await this.client.enableDevice(signal).catch(() => undefined);
+      await this.client.enableDevice(signal).catch((error: unknown) => {
+        this.log.warn({ err: (error as Error).message }, "could not re-enable the device after clearing");
+      });
     }
   }
 
@@ -194,55 +212,62 @@ export class ZkDriver implements DeviceDriver {
     };
   }
 
-  private async readOnce(options: ReadOptions): Promise<ReadResult> {
-    const { signal } = options;
+  private async readClock(signal?: AbortSignal): Promise<NaiveDateTime | null> {
     const clockParts = await this.client.getTimeParts(signal);
-    const clock = isValidParts(clockParts) ? formatNaive(clockParts) : null;
+    return isValidParts(clockParts) ? formatNaive(clockParts) : null;
+  }
+
+  private async readOnce(options: ReadOptions): Promise<ReadResult> {
+    const clock = await this.readClock(options.signal);
     // The device keeps recording while we read unless disabled; a punch landing mid-read breaks the count.
-    await this.client.disableDevice(signal);
-    let sizes: FreeSizes;
-    let scan: AttendanceScan;
-    let users: Map<number, string> | null = null;
+    await this.client.disableDevice(options.signal);
     try {
-      sizes = await this.client.readFreeSizes(signal);
-      const dataset = await this.client.readAttendanceDataset(signal, (read, total) =>
-        options.onProgress?.({ bytesRead: read, bytesTotal: total }),
-      );
-      const plausible = this.plausibility(clock);
-      const isPlausible = (t: DateTimeParts): boolean =>
-        isValidParts(t) && t.year >= plausible.minYear && formatNaive(t) <= plausible.latest!;
-      try {
-        scan = scanAttendance(dataset, sizes.records, isPlausible);
-      } catch (error) {
-        if ((error as SidecarError).code === "ZK_UNKNOWN_RECORD_SIZE")
-          await this.failIfCountMoved(sizes, signal);
-        throw error;
-      }
-      if (scan.count !== sizes.records) {
-        throw new DeviceError(
-          "ZK_COUNT_MISMATCH",
-          `decoded ${scan.count} records but the device holds ${sizes.records}`,
-          {
-            details: { decoded: scan.count, onDevice: sizes.records },
-          },
-        );
-      }
-      if (scan.recordSize === 8) {
-        // 8-byte records carry only the internal uid; the user table maps it to the PIN.
-        users = new Map((await this.client.readUsers(sizes.users, signal)).map((u) => [u.uid, u.userId]));
-      }
+      return await this.readLog(options, clock);
     } finally {
-      await this.client.enableDevice(signal).catch((error: unknown) => {
+      await this.client.enableDevice(options.signal).catch((error: unknown) => {
         this.log.warn({ err: (error as Error).message }, "could not re-enable the device after reading");
       });
     }
-    const plausibility = this.plausibility(clock);
+  }
+
+  /** One full read of the log; the caller has disabled the device. */
+  private async readLog(options: ReadOptions, clock: NaiveDateTime | null): Promise<ReadResult> {
+    const { signal } = options;
+    const sizes = await this.client.readFreeSizes(signal);
+    const dataset = await this.client.readAttendanceDataset(signal, (read, total) =>
+      options.onProgress?.({ bytesRead: read, bytesTotal: total }),
+    );
+    const plausible = this.plausibility(clock);
+    const isPlausible = (t: DateTimeParts): boolean =>
+      isValidParts(t) && t.year >= plausible.minYear && formatNaive(t) <= plausible.latest!;
+    let scan: AttendanceScan;
+    try {
+      scan = scanAttendance(dataset, sizes.records, isPlausible);
+    } catch (error) {
+      if ((error as SidecarError).code === "ZK_UNKNOWN_RECORD_SIZE")
+        await this.failIfCountMoved(sizes, signal);
+      throw error;
+    }
+    if (scan.count !== sizes.records) {
+      throw new DeviceError(
+        "ZK_COUNT_MISMATCH",
+        `decoded ${scan.count} records but the device holds ${sizes.records}`,
+        {
+          details: { decoded: scan.count, onDevice: sizes.records },
+        },
+      );
+    }
+    // 8-byte records carry only the internal uid; the user table maps it to the PIN.
+    const users =
+      scan.recordSize === 8
+        ? new Map((await this.client.readUsers(sizes.users, signal)).map((u) => [u.uid, u.userId]))
+        : null;
     const { since, until } = options.window ?? {};
     const deviceId = this.deviceId;
     const convert = function* (rules: DirectionRules): Generator<ReturnType<typeof recordToPunch>> {
       for (const record of scan.records()) {
         const userId = record.userId ?? users?.get(record.uid ?? -1) ?? String(record.uid);
-        const converted = recordToPunch(record, userId, deviceId, plausibility, rules);
+        const converted = recordToPunch(record, userId, deviceId, plausible, rules);
         if (
           converted.reject ||
           ((!since || converted.punch.time >= since) && (!until || converted.punch.time <= until))

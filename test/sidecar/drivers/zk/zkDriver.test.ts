@@ -4,6 +4,7 @@ import { formatNaive } from "../../../../sidecar/src/domain/naiveTime.js";
 import type { Punch } from "../../../../sidecar/src/domain/punch.js";
 import { ZkDriver, type ZkDriverOptions } from "../../../../sidecar/src/drivers/zk/zkDriver.js";
 import { Cmd } from "../../../../sidecar/src/drivers/zk/protocol/constants.js";
+import { DeviceError } from "../../../../sidecar/src/errors.js";
 import { type Scenario, scenario } from "../../../simulators/zk/scenario.js";
 import { ZkSimulator, type ZkSimulatorOptions } from "../../../simulators/zk/zkSimulator.js";
 
@@ -279,14 +280,52 @@ describe("ZkDriver against the simulator", () => {
     expect(await driver.getTime()).toMatch(/^2031-01-02 03:04:0[5-9]$/);
   });
 
-  it("never clears the log unless asked, and clears it when asked", async () => {
+  it("never clears the log unless asked; clears it, disabled, once the log it verified is what it holds", async () => {
     const s = stringScenario();
     const sim = await start({ scenario: s });
     const driver = driverFor(sim);
-    await driver.readPunches();
+    const read = await driver.readPunches();
     expect(sim.punches).toHaveLength(s.punches.length);
-    await driver.clearLog();
+    const confirmed = new Set([...read.punches()].map((p) => p.uid));
+    let enabledDuringVerify: boolean | null = null;
+    const result = await driver.clearLog({
+      verify: (onDevice) => {
+        enabledDuringVerify = sim.enabled;
+        for (const p of onDevice.punches()) if (!confirmed.has(p.uid)) throw new Error("unconfirmed");
+      },
+    });
+    expect(enabledDuringVerify).toBe(false);
+    expect(result).toEqual({ cleared: s.punches.length, remaining: 0 });
     expect(sim.punches).toHaveLength(0);
+    expect(sim.enabled).toBe(true);
+  });
+
+  it("does not clear when verify refuses, and enables the device again", async () => {
+    const sim = await start({ scenario: stringScenario() });
+    const driver = driverFor(sim);
+    const before = sim.punches.length;
+    await expect(
+      driver.clearLog({
+        verify: () => {
+          throw new DeviceError("CLEAR_LOG_CHANGED", "refused");
+        },
+      }),
+    ).rejects.toMatchObject({ code: "CLEAR_LOG_CHANGED" });
+    expect(sim.punches).toHaveLength(before);
+    expect(sim.enabled).toBe(true);
+  });
+
+  it("does not clear when a record lands after the verified read (count moved)", async () => {
+    const s = stringScenario();
+    const sim = await start({ scenario: s });
+    const driver = driverFor(sim);
+    const user = s.users[0]!;
+    // Firmware that keeps recording while "disabled" (or re-enables on its own): the count check catches it.
+    await expect(
+      driver.clearLog({ verify: () => void sim.pushLivePunch({ userId: user.userId, uid: user.uid }) }),
+    ).rejects.toMatchObject({ code: "CLEAR_LOG_CHANGED" });
+    expect(sim.punches).toHaveLength(s.punches.length + 1);
+    expect(sim.enabled).toBe(true);
   });
 
   it("streams live punches and acknowledges each one after it was handled", async () => {
