@@ -76,9 +76,16 @@ def rules_from(settings) -> DayRules:
 	)
 
 
-def mark_day(day, settings=None, deadline: float | None = None, commit: bool = True) -> DaySummary:
+def mark_day(
+	day,
+	settings=None,
+	deadline: float | None = None,
+	commit: bool = True,
+	only: list[str] | None = None,
+) -> DaySummary:
 	"""Decides every employee of ``day`` whose devices have delivered it and who has no Mark yet. Stops between
-	batches once ``time.monotonic()`` passes ``deadline`` (the summary says so)."""
+	batches once ``time.monotonic()`` passes ``deadline`` (the summary says so). ``only``: just these employees
+	(tests on a site with other employees)."""
 	import time
 
 	day = getdate(day)
@@ -88,6 +95,8 @@ def mark_day(day, settings=None, deadline: float | None = None, commit: bool = T
 	summary = DaySummary(day)
 
 	employees = employees_of_day(day, bsync_settings.lookup_field(settings))
+	if only is not None:
+		employees = [e for e in employees if e.name in set(only)]
 	decided = set(frappe.get_all(MARK, filters={"attendance_date": day}, pluck="employee"))
 	todo = [e for e in employees if e.name not in decided]
 	summary.already = len(employees) - len(todo)
@@ -353,20 +362,21 @@ def _submit_attendance(employee, day: date, decision) -> str:
 # --- Late punches ---------------------------------------------------------------------------------------------
 
 
+# The Marks since a day whose day has more checkins now than when it was decided: the recent Marks through their
+# (attendance_date) index, each one's checkins through Employee Checkin's (employee, time) index.
+LATE_PUNCH_QUERY = f"""select m.name, m.employee, m.attendance_date, m.punches, m.late_punches, m.attendance,
+		count(c.name) as count_now
+	from `tab{MARK}` m
+	join `tabEmployee Checkin` c on c.employee = m.employee
+		and c.time >= m.attendance_date and c.time < m.attendance_date + interval 1 day
+	where m.attendance_date >= %(since)s
+	group by m.name
+	having count(c.name) > m.punches + m.late_punches"""
+
+
 def flag_late_punches(since) -> list[str]:
 	"""Flags the Marks since ``since`` whose day now has more checkins than were decided on. Returns them."""
-	rows = frappe.db.sql(
-		f"""select m.name, m.employee, m.attendance_date, m.punches, m.late_punches, m.attendance,
-			count(c.name) as count_now
-		from `tab{MARK}` m
-		join `tabEmployee Checkin` c on c.employee = m.employee
-			and c.time >= m.attendance_date and c.time < m.attendance_date + interval 1 day
-		where m.attendance_date >= %(since)s
-		group by m.name
-		having count(c.name) > m.punches + m.late_punches""",
-		{"since": getdate(since)},
-		as_dict=True,
-	)
+	rows = frappe.db.sql(LATE_PUNCH_QUERY, {"since": getdate(since)}, as_dict=True)
 	flagged = []
 	for row in rows:
 		late = day_rules.late_punch_count(row.punches, row.late_punches, row.count_now)
