@@ -448,6 +448,47 @@ class TestDailyAttendance(AttendanceTestCase):
 		self.assertEqual((mark.outcome, mark.reason), (SKIPPED, "No punches (Mark Absent is off)"))
 		self.assertEqual(self.attendance_of(employee, day), [])
 
+	def test_the_report_lists_the_decisions_and_the_days_not_decided(self):
+		from biometric_sync.biometric_sync.report.biometric_attendance.biometric_attendance import execute
+
+		day = a_monday(5) + timedelta(days=1)
+		worked, _ = self.employee("reportp")
+		self.checkin(worked, datetime.combine(day, time(9)))
+		self.checkin(worked, datetime.combine(day, time(18)))
+		self.through(day)
+		marker.mark_day(day, only=[worked])
+		self.checkin(worked, datetime.combine(day, time(19)))
+		marker.flag_late_punches(day)
+		frappe.db.commit()
+
+		_columns, rows, _message, _chart, summary = execute(
+			{"from_date": day, "to_date": day, "employee": worked}
+		)
+		self.assertEqual(
+			[(r.employee, r.outcome, r.punches, r.late_punch) for r in rows], [(worked, PRESENT, 2, 1)]
+		)
+		self.assertEqual({s["label"]: s["value"] for s in summary}["Present"], 1)
+		late = execute(
+			{"from_date": day, "to_date": day, "employee": worked, "outcome": "Late punch to review"}
+		)[1]
+		self.assertEqual(len(late), 1)
+		self.assertEqual(
+			execute({"from_date": day, "to_date": day, "employee": worked, "outcome": ABSENT})[1], []
+		)
+
+		# A day after Marked Through whose device is behind is named with the device.
+		later = day + timedelta(days=1)
+		self.set_watermark(self.gate_a, datetime.combine(later, time(12)))
+		self.configure(attendance_marked_through=day)
+		with patch.object(
+			marker, "employees_of_day", lambda d, f: [e for e in self.all_of(d, f) if e.name == worked]
+		):
+			message = execute({"from_date": later, "to_date": later})[2]
+		self.assertIn(f"{later}: 1 employees not decided yet", message)
+		self.assertIn(self.gate_a, message)
+
+	all_of = staticmethod(marker.employees_of_day)
+
 
 class TestAttendanceJob(AttendanceTestCase):
 	def setUp(self):
