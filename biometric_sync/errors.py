@@ -22,6 +22,7 @@ UNKNOWN_DEVICE             404   no such Biometric Device
 UNKNOWN_COMMAND            404   no such Biometric Command
 INVALID_STATUS             400   complete_command status other than Done / Failed
 BATCH_TOO_LARGE            413   more than 1000 punches in one push_punches call
+ATTENDANCE_MODE_OFF        400   mark_attendance while Attendance Mode is not Daily Attendance from punches
 =========================  ====  ==========================================================================
 """
 

@@ -40,8 +40,10 @@ doc_events = {
 # Scheduled Tasks
 # ---------------
 # Every minute: due pulls, command expiry, silent sidecars, alerts, retention, pending-punch safety net.
+# Every 15 minutes: Daily Attendance from punches (does nothing unless that Attendance Mode is chosen).
 scheduler_events = {
 	"cron": {
 		"* * * * *": ["biometric_sync.outbox.scheduler.tick"],
+		"*/15 * * * *": ["biometric_sync.attendance.tasks.mark_due_days"],
 	},
 }

@@ -47,6 +47,12 @@ OWN_INDEXES: dict[str, list[tuple[str, list[str]]]] = {
 		# Retention unlinking pruned logs.
 		("bsync_sync_log", ["sync_log"]),
 	],
+	"Biometric Attendance Mark": [
+		# The Biometric Attendance report (a range of days) and marker.flag_late_punches (the recent days).
+		("bsync_attendance_date", ["attendance_date"]),
+		# The report for one employee.
+		("bsync_employee_date", ["employee", "attendance_date"]),
+	],
 }
 
 # HRMS checks every new checkin for a duplicate (employee, time, log type); Employee Checkin has an index on

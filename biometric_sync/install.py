@@ -18,6 +18,7 @@ OUR_DOCTYPES = (
 	"Biometric Punch",
 	"Biometric Sync Log",
 	"Biometric Command",
+	"Biometric Attendance Mark",
 )
 
 

@@ -7,6 +7,8 @@ from biometric_sync.ingest.direction import DEFAULT_RULES, DirectionRules, Direc
 
 SETTINGS = "Biometric Sync Settings"
 DEFAULT_LOOKUP_FIELD = "attendance_device_id"
+SHIFT_ATTENDANCE = "Shift Type auto attendance (HRMS)"
+DAILY_ATTENDANCE = "Daily Attendance from punches"
 
 
 def get_settings():
@@ -34,3 +36,8 @@ def site_time_zone() -> str:
 def alert_users(text: str | None) -> list[str]:
 	"""The extra alert recipients of the settings: one user per line (commas and spaces tolerated)."""
 	return [part for part in (text or "").replace(",", "\n").split() if part]
+
+
+def daily_attendance_on(settings=None) -> bool:
+	settings = settings or get_settings()
+	return settings.attendance_mode == DAILY_ATTENDANCE

@@ -4,9 +4,10 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import today
 
 from biometric_sync.ingest.direction import DirectionRulesError, parse_rules
-from biometric_sync.settings import alert_users
+from biometric_sync.settings import DAILY_ATTENDANCE, alert_users
 
 
 class BiometricSyncSettings(Document):
@@ -23,6 +24,12 @@ class BiometricSyncSettings(Document):
 		unknown = [user for user in alert_users(self.alert_users) if not frappe.db.exists("User", user)]
 		if unknown:
 			frappe.throw(_("No such user: {0}").format(", ".join(unknown)), title=_("Also Alert These Users"))
+		if self.attendance_mode == DAILY_ATTENDANCE and not self.attendance_start_date:
+			# Switching the mode on must not mark years of history: it starts today unless told otherwise.
+			self.attendance_start_date = today()
+		if self.has_value_changed("attendance_start_date") and self.get_doc_before_save():
+			# Days from the new start on are looked at again (each employee's decided days stay decided).
+			self.attendance_marked_through = None
 
 	def on_update(self):
 		# A different lookup field can map punches that were Unmapped: try them all again.
