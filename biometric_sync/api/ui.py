@@ -16,6 +16,8 @@ Reads (GET or POST; ``now`` in every answer is the site-local time the answer wa
 - ``unmapped_groups()`` → Unmapped punches grouped by device user id (exact string), with counts and
   first/last seen; plus the Employee lookup field.
 - ``find_employees(txt)`` → Active employees matching ``txt`` (by permission), with their current lookup value.
+- ``attendance(from_date, to_date, day)`` → Daily Attendance from punches: counts per day of the range, the
+  decisions of ``day`` (default the newest), the past days still waiting and the devices that hold them.
 
 Action (POST):
 
@@ -37,6 +39,7 @@ from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime, no
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import ADMIN_ROLE, MANAGER_ROLE, require_name
+from biometric_sync.attendance import overview as attendance_overview
 from biometric_sync.errors import (
 	BiometricSyncError,
 	InvalidArgumentError,
@@ -598,4 +601,53 @@ def map_user_id(device_user_id: str, employee: str, replace: int | str | bool = 
 		"device_user_id": device_user_id,
 		"previous": previous,
 		"replayed": len(parked),
+	}
+
+
+ATTENDANCE_RANGE_DAYS = 62
+
+
+@frappe.whitelist()
+def attendance(from_date: str | None = None, to_date: str | None = None, day: str | None = None) -> dict:
+	"""Daily Attendance from punches, for the HR page: per-day counts of the range, the decisions of ``day``
+	(default: the newest day with any), and the past days still waiting (and for which devices)."""
+	require_page_user()
+	settings = bsync_settings.get_settings()
+	try:
+		end = getdate(to_date) if to_date else add_days(getdate(nowdate()), -1)
+		start = getdate(from_date) if from_date else add_days(end, -13)
+		chosen = getdate(day) if day else None
+	except Exception:
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "dates must be YYYY-MM-DD")
+	if start > end or (end - start).days >= ATTENDANCE_RANGE_DAYS:
+		fail(
+			InvalidArgumentError,
+			"INVALID_ARGUMENT",
+			f"the range must run forwards and span at most {ATTENDANCE_RANGE_DAYS} days",
+		)
+	days = attendance_overview.day_counts(start, end)
+	chosen = chosen or (getdate(days[0]["day"]) if days else None)
+	marks = (
+		frappe.get_all(
+			"Biometric Attendance Mark",
+			filters={"attendance_date": chosen},
+			fields=list(attendance_overview.MARK_FIELDS),
+			order_by="employee_name asc, employee asc",
+		)
+		if chosen
+		else []
+	)
+	return {
+		"now": _now(),
+		"mode_on": bsync_settings.daily_attendance_on(settings),
+		"start_date": str(settings.attendance_start_date) if settings.attendance_start_date else None,
+		"marked_through": str(settings.attendance_marked_through)
+		if settings.attendance_marked_through
+		else None,
+		"from_date": str(start),
+		"to_date": str(end),
+		"days": days,
+		"day": str(chosen) if chosen else None,
+		"marks": marks,
+		"waiting": attendance_overview.undecided_days(start, end, settings),
 	}

@@ -91,6 +91,7 @@ class TestUiApi(BiometricTestCase):
 			(ui.sidecars, ()),
 			(ui.unmapped_groups, ()),
 			(ui.find_employees, ("x",)),
+			(ui.attendance, ()),
 		]:
 			with self.subTest(method=method.__name__):
 				with as_user(self.nobody), self.assertRaises(BiometricSyncError) as caught:

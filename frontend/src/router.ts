@@ -49,6 +49,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: "Sync log" },
   },
   {
+    path: "/attendance",
+    name: "attendance",
+    component: () => import("./pages/Attendance.vue"),
+    meta: { title: "Attendance" },
+  },
+  {
     path: "/sidecars",
     name: "sidecars",
     component: () => import("./pages/Sidecars.vue"),

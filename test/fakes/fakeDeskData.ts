@@ -125,7 +125,34 @@ export interface DeskSettings {
   command_expiry_minutes: number;
 }
 
+/** Biometric Attendance Mark, as the site stores it (Daily Attendance from punches). */
+export interface AttendanceMarkDoc {
+  attendance_date: string;
+  employee: string;
+  employee_name: string;
+  outcome: "Present" | "Half Day" | "Absent" | "Skipped";
+  reason: string;
+  attendance: string | null;
+  punches: number;
+  first_punch: string | null;
+  last_punch: string | null;
+  working_hours: number;
+  late_entry: 0 | 1;
+  early_exit: 0 | 1;
+  late_punch: 0 | 1;
+  late_punches: number;
+  late_punch_time: string | null;
+}
+
+export interface DeskAttendance {
+  mode_on: boolean;
+  start_date: string | null;
+  marked_through: string | null;
+  marks: AttendanceMarkDoc[];
+}
+
 export interface DeskData {
+  attendance: DeskAttendance;
   settings: DeskSettings;
   sidecars: SidecarDoc[];
   devices: DeviceDoc[];
@@ -167,6 +194,7 @@ const HOUR = 60 * MIN;
 
 function emptyData(): DeskData {
   return {
+    attendance: { mode_on: false, start_date: null, marked_through: null, marks: [] },
     settings: {
       enabled: 1,
       employee_lookup_field: "attendance_device_id",
@@ -560,5 +588,92 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
   });
   data.commands.sort((a, b) => (a.creation < b.creation ? 1 : -1));
   data.logs.sort((a, b) => (a.started < b.started ? 1 : -1));
+  data.attendance = seedAttendance(data.employees, dayStart);
   return data;
+}
+
+/**
+ * Daily Attendance for the three days before the seeded day: everyone mapped is Present, except Priya Patel
+ * (HR-EMP-00002: Half Day the day before yesterday, with an early exit), Vikram Singh (HR-EMP-00003: Absent
+ * yesterday), Kavya Reddy (HR-EMP-00004: on approved leave yesterday, left alone) and Aarav Sharma
+ * (HR-EMP-00001: late entry yesterday, and a punch that arrived after yesterday was marked).
+ */
+function seedAttendance(employees: EmployeeDoc[], dayStart: number): DeskAttendance {
+  const marks: AttendanceMarkDoc[] = [];
+  const people = employees.filter((e) => e.status === "Active" && e.attendance_device_id);
+  let attendanceNo = 1;
+  for (const back of [3, 2, 1]) {
+    const date = naive(dayStart - back * 24 * HOUR).slice(0, 10);
+    for (const e of people) {
+      const at = (h: number, m: number): string =>
+        `${date} ${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:00`;
+      let mark: Omit<AttendanceMarkDoc, "attendance_date" | "employee" | "employee_name" | "attendance"> = {
+        outcome: "Present",
+        reason: "2 punches, first to last: 8.75 h",
+        punches: 2,
+        first_punch: at(9, 0),
+        last_punch: at(17, 45),
+        working_hours: 8.75,
+        late_entry: 0,
+        early_exit: 0,
+        late_punch: 0,
+        late_punches: 0,
+        late_punch_time: null,
+      };
+      if (e.name === "HR-EMP-00002" && back === 2)
+        mark = {
+          ...mark,
+          outcome: "Half Day",
+          reason: "2 punches, first to last: 3.5 h (half day below 4 h)",
+          last_punch: at(12, 30),
+          working_hours: 3.5,
+          early_exit: 1,
+        };
+      if (e.name === "HR-EMP-00003" && back === 1)
+        mark = {
+          ...mark,
+          outcome: "Absent",
+          reason: "no punches on a working day",
+          punches: 0,
+          first_punch: null,
+          last_punch: null,
+          working_hours: 0,
+        };
+      if (e.name === "HR-EMP-00004" && back === 1)
+        mark = {
+          ...mark,
+          outcome: "Skipped",
+          reason: "approved leave HR-LAP-2026-00031 (Casual Leave)",
+          punches: 0,
+          first_punch: null,
+          last_punch: null,
+          working_hours: 0,
+        };
+      if (e.name === "HR-EMP-00001" && back === 1)
+        mark = {
+          ...mark,
+          reason: "2 punches, first to last: 8.25 h; late entry after 09:15",
+          first_punch: at(9, 30),
+          working_hours: 8.25,
+          late_entry: 1,
+          late_punch: 1,
+          late_punches: 1,
+          late_punch_time: at(19, 5),
+        };
+      const marked = mark.outcome !== "Skipped";
+      marks.push({
+        attendance_date: date,
+        employee: e.name,
+        employee_name: e.employee_name,
+        attendance: marked ? `HR-ATT-2026-${String(attendanceNo++).padStart(5, "0")}` : null,
+        ...mark,
+      });
+    }
+  }
+  return {
+    mode_on: true,
+    start_date: naive(dayStart - 3 * 24 * HOUR).slice(0, 10),
+    marked_through: naive(dayStart - 24 * HOUR).slice(0, 10),
+    marks,
+  };
 }

@@ -483,6 +483,40 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
         can_clear: device.driver === "zk",
       };
     },
+    "biometric_sync.api.ui.attendance": ({ user, params }) => {
+      this.requirePageUser(user);
+      const { marks, ...mode } = this.data.attendance;
+      const yesterday = naive(naiveToMs(`${this.nowNaive().slice(0, 10)} 00:00:00`) - 86_400_000).slice(
+        0,
+        10,
+      );
+      const to = str(params.to_date) || yesterday;
+      const from = str(params.from_date) || naive(naiveToMs(`${to} 00:00:00`) - 13 * 86_400_000).slice(0, 10);
+      const inRange = marks.filter((m) => m.attendance_date >= from && m.attendance_date <= to);
+      const days = [...new Set(inRange.map((m) => m.attendance_date))].sort().reverse();
+      const day = str(params.day) || days[0] || null;
+      const count = (d: string, pick: (m: (typeof marks)[number]) => boolean): number =>
+        inRange.filter((m) => m.attendance_date === d && pick(m)).length;
+      return {
+        now: this.nowNaive(),
+        ...mode,
+        from_date: from,
+        to_date: to,
+        days: days.map((d) => ({
+          day: d,
+          present: count(d, (m) => m.outcome === "Present"),
+          half_day: count(d, (m) => m.outcome === "Half Day"),
+          absent: count(d, (m) => m.outcome === "Absent"),
+          skipped: count(d, (m) => m.outcome === "Skipped"),
+          late_punches: count(d, (m) => m.late_punch === 1),
+        })),
+        day,
+        marks: marks
+          .filter((m) => m.attendance_date === day)
+          .sort((a, b) => a.employee_name.localeCompare(b.employee_name)),
+        waiting: [],
+      };
+    },
     "biometric_sync.api.ui.sidecars": ({ user }) => {
       this.requirePageUser(user);
       return { now: this.nowNaive(), thresholds: this.thresholds(), sidecars: this.sidecarRows() };

@@ -174,3 +174,45 @@ export interface SyncLogDoc extends SyncLogRow {
   request_excerpt: string | null;
   response_excerpt: string | null;
 }
+
+/** One Biometric Attendance Mark: what Daily Attendance from punches decided for an employee and day. */
+export interface AttendanceMark {
+  attendance_date: string;
+  employee: string;
+  employee_name: string | null;
+  outcome: string;
+  reason: string | null;
+  attendance: string | null;
+  punches: number;
+  first_punch: string | null;
+  last_punch: string | null;
+  working_hours: number | null;
+  late_entry: 0 | 1;
+  early_exit: 0 | 1;
+  late_punch: 0 | 1;
+  late_punches: number | null;
+  late_punch_time: string | null;
+}
+
+export interface AttendanceDay {
+  day: string;
+  present: number;
+  half_day: number;
+  absent: number;
+  skipped: number;
+  late_punches: number;
+}
+
+/** biometric_sync.api.ui.attendance */
+export interface AttendanceAnswer {
+  now: string;
+  mode_on: boolean;
+  start_date: string | null;
+  marked_through: string | null;
+  from_date: string;
+  to_date: string;
+  days: AttendanceDay[];
+  day: string | null;
+  marks: AttendanceMark[];
+  waiting: { day: string; undecided: number; devices: string[] }[];
+}

@@ -128,6 +128,10 @@ const THEMES: Record<string, Theme> = {
   Error: "red",
   Failed: "red",
   Silent: "red",
+  // Daily Attendance outcomes (Biometric Attendance Mark)
+  Present: "green",
+  "Half Day": "orange",
+  Absent: "red",
 };
 
 /** The badge colour of any status the doctypes have. */

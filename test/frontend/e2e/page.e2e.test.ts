@@ -300,6 +300,33 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
     await shot(page, "page-sync-log.png");
   });
 
+  it("Attendance: what was marked per day, and why the others were not", async () => {
+    await go("/biometric/attendance");
+    await page.getByTestId("attendance-days").waitFor();
+    const marks = site.data.attendance.marks;
+    const days = [...new Set(marks.map((m) => m.attendance_date))].sort().reverse();
+    const newest = page.locator(`[data-testid=attendance-days] tr[data-day='${days[0]}']`);
+    // Yesterday: 13 mapped employees, one absent, one on leave (not marked), the rest present.
+    expect((await newest.locator("td").allTextContents()).map((t) => t.trim())).toEqual([
+      days[0],
+      "11",
+      "0",
+      "1",
+      "1",
+      "1",
+    ]);
+    const leave = page.locator("[data-testid=attendance-marks] tr[data-employee='HR-EMP-00004']");
+    expect(await leave.getByTestId("mark-reason").textContent()).toContain("approved leave");
+    expect(await leave.getByTestId("status").textContent()).toContain("Skipped");
+    const late = page.locator("[data-testid=attendance-marks] tr[data-employee='HR-EMP-00001']");
+    expect(await late.getByTestId("late-punch").textContent()).toContain("the Attendance was not changed");
+    await shot(page, "page-attendance.png");
+
+    await page.locator(`[data-testid=attendance-days] tr[data-day='${days[1]}']`).click();
+    const half = page.locator("[data-testid=attendance-marks] tr[data-employee='HR-EMP-00002']");
+    await expect.poll(() => half.getByTestId("status").textContent()).toContain("Half Day");
+  });
+
   it("Sidecars: the silent one says so", async () => {
     await go("/biometric/sidecars");
     await page.getByTestId("sidecars").waitFor();

@@ -9,11 +9,9 @@ from frappe import _
 from frappe.utils import add_days, getdate, today
 
 from biometric_sync import settings as bsync_settings
-from biometric_sync.attendance import marker
+from biometric_sync.attendance import marker, overview
 
 LATE_PUNCH = "Late punch to review"
-# Days whose waiting employees are listed in the message (each costs a few queries).
-WAITING_DAYS = 31
 
 
 def execute(filters=None):
@@ -30,23 +28,7 @@ def execute(filters=None):
 	rows = frappe.get_list(
 		marker.MARK,
 		filters=conditions,
-		fields=[
-			"attendance_date",
-			"employee",
-			"employee_name",
-			"outcome",
-			"reason",
-			"attendance",
-			"punches",
-			"first_punch",
-			"last_punch",
-			"working_hours",
-			"late_entry",
-			"early_exit",
-			"late_punch",
-			"late_punches",
-			"late_punch_time",
-		],
+		fields=list(overview.MARK_FIELDS),
 		order_by="attendance_date desc, employee asc",
 		limit_page_length=0,
 	)
@@ -123,25 +105,12 @@ def waiting_message(from_date, to_date) -> str | None:
 	settings = bsync_settings.get_settings()
 	if not bsync_settings.daily_attendance_on(settings) or not settings.attendance_start_date:
 		return _("Attendance Mode is not Daily Attendance from punches: nothing new is marked.")
-	first = max(from_date, getdate(settings.attendance_start_date))
-	if settings.attendance_marked_through:
-		first = max(first, add_days(getdate(settings.attendance_marked_through), 1))
-	last = min(to_date, add_days(getdate(today()), -1))
 	lines = []
-	day = getdate(first)
-	while day <= last and len(lines) < WAITING_DAYS:
-		lookup = bsync_settings.lookup_field(settings)
-		employees = marker.employees_of_day(day, lookup)
-		decided = set(frappe.get_all(marker.MARK, filters={"attendance_date": day}, pluck="employee"))
-		todo = [e.name for e in employees if e.name not in decided]
-		if todo:
-			waiting = marker.waiting_employees(todo, day)
-			devices = sorted({d for found in waiting.values() for d in found})
-			line = _("{0}: {1} employees not decided yet").format(day, len(todo))
-			if devices:
-				line += " — " + _("waiting for {0}").format(", ".join(devices))
-			else:
-				line += " — " + _("waiting for the cut-off time or the next run")
-			lines.append(frappe.utils.escape_html(line))
-		day = add_days(day, 1)
+	for day in overview.undecided_days(from_date, to_date, settings):
+		line = _("{0}: {1} employees not decided yet").format(day["day"], day["undecided"])
+		if day["devices"]:
+			line += " — " + _("waiting for {0}").format(", ".join(day["devices"]))
+		else:
+			line += " — " + _("waiting for the cut-off time or the next run")
+		lines.append(frappe.utils.escape_html(line))
 	return "<br>".join(lines) or None
