@@ -57,6 +57,14 @@ def _push(sidecar: str, device_row, items: list, sync_log: str | None) -> dict:
 	sync_logs.record_push(log_name, items, staged.results)
 	if staged.new_uids:
 		enqueue_processing()
+		# The HR page's live feed shows a punch once it is staged, not only once it became a checkin.
+		frappe.publish_realtime(
+			"biometric_sync:refresh",
+			{"device": device_row.name},
+			doctype="Biometric Device",
+			docname=device_row.name,
+			after_commit=True,
+		)
 	frappe.db.commit()
 	return {
 		"results": staged.results,

@@ -5,7 +5,9 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``heartbeat(sidecar, status)`` (POST): ``status`` is an object, every key optional:
   ``{"version": "0.1.0", "spool_depth": 12, "devices": [{"device": "Gate", "online": true,
   "clock_drift_seconds": 3, "memory_used_percent": 41.5, "read_through": "2026-01-02 08:00:00"}]}``
-  (``read_through`` device-local; used for push devices such as ADMS). Marks the sidecar Online.
+  (``read_through`` device-local; used for push devices such as ADMS). Optional per device: ``live`` ("up" |
+  "down" | "off"), ``live_since`` (ISO time the state began), ``live_error`` ("CODE: message", when down): the
+  device's live channel (Biometric Device Live Channel). Marks the sidecar Online.
   → ``{"server_time": "...", "queued_commands": 2}``.
 - ``get_config(sidecar)`` (GET or POST): this sidecar's devices only, with their secrets →
   ``{"sidecar", "site_time_zone", "direction_rules": {"in": [0, 4], "out": [1, 5]}, "adms_listen_address",
@@ -26,6 +28,9 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 
 Errors: HTTP status + ``code`` (see ``biometric_sync.errors``).
 """
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.utils import cint, now_datetime
@@ -93,6 +98,28 @@ def _reachability(entry: dict, device: str, now) -> dict:
 	return values
 
 
+LIVE_STATES = {"up": "Up", "down": "Down", "off": "Off"}
+
+
+def _live_state(entry: dict, now) -> dict:
+	"""The device's live channel as the sidecar reports it (``live``: up | down | off; ``live_since`` an ISO time;
+	``live_error`` when down). Absent: unchanged (an older sidecar, or not known yet)."""
+	state = LIVE_STATES.get(entry.get("live"))
+	if not state:
+		return {}
+	since = None
+	if isinstance(entry.get("live_since"), str):
+		try:
+			moment = datetime.fromisoformat(entry["live_since"].replace("Z", "+00:00"))
+			if moment.tzinfo:
+				moment = moment.astimezone(ZoneInfo(bsync_settings.site_time_zone())).replace(tzinfo=None)
+			since = moment.replace(microsecond=0)
+		except (ValueError, KeyError):
+			since = None
+	error = entry.get("live_error") if state == "Down" and isinstance(entry.get("live_error"), str) else None
+	return {"live_channel": state, "live_since": since or now, "live_error": error[:2000] if error else None}
+
+
 def _device_report(sidecar: str, entry: dict, now) -> None:
 	device = frappe.db.get_value(
 		"Biometric Device",
@@ -104,6 +131,7 @@ def _device_report(sidecar: str, entry: dict, now) -> None:
 		return  # not this sidecar's device: ignored, like any unknown key
 	values = outbox.device_health(entry)
 	values.update(_reachability(entry, device.name, now))
+	values.update(_live_state(entry, now))
 	read_through = outbox.to_site_time(entry.get("read_through"), device.time_zone)
 	current = frappe.db.get_value("Biometric Device", device.name, "read_through")
 	if read_through and (not current or read_through > frappe.utils.get_datetime(current)):

@@ -9,7 +9,9 @@ mapping a user id needs write permission on the Employee (HR Manager has it).
 Reads (GET or POST; ``now`` in every answer is the site-local time the answer was made at):
 
 - ``overview()`` → devices by status, sidecars online, last sync per device, punches today and per hour,
-  unmapped counts, alerts (clock drift, memory near full, sidecar silent, authentication failures).
+  unmapped counts, alerts (clock drift, memory near full, sidecar silent, authentication failures), and the
+  latest staged punches (the live feed; the page re-reads on each device's ``biometric_sync:refresh``, which
+  ``push_punches`` publishes as soon as new punches are staged).
 - ``devices()`` → every device with its last sync and open command.
 - ``device(name)`` → one device (no secrets), its recent runs and commands, the open command, health.
 - ``sidecars()`` → every sidecar with its devices and whether it is silent.
@@ -77,6 +79,9 @@ DEVICE_FIELDS = [
 	"memory_used_percent",
 	"read_through",
 	"watermark",
+	"live_channel",
+	"live_since",
+	"live_error",
 	"modified",
 ]
 LOG_FIELDS = [
@@ -388,7 +393,34 @@ def overview() -> dict:
 		"punches_per_hour": per_hour,
 		"unmapped": {"punches": unmapped, "user_ids": unmapped_ids},
 		"alerts": _alerts(devices, sidecars, thresholds),
+		"latest_punches": latest_punches(),
 	}
+
+
+LATEST_PUNCHES = 12
+
+
+def latest_punches(limit: int = LATEST_PUNCHES) -> list[frappe._dict]:
+	"""The newest staged punches (the Overview's live feed): who (employee, or the unmapped device user id), where,
+	when (site time) and which way; through the creation index."""
+	return frappe.get_all(
+		"Biometric Punch",
+		fields=[
+			"name",
+			"device",
+			"device_user_id",
+			"employee",
+			"employee_name",
+			"site_time",
+			"punch_time",
+			"direction",
+			"status",
+			"creation",
+		],
+		order_by="creation desc, name desc",
+		limit=limit,
+		ignore_permissions=True,
+	)
 
 
 @frappe.whitelist()

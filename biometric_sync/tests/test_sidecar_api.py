@@ -1,8 +1,12 @@
 """Sidecar endpoints and permissions: a sidecar sees only its own devices; secrets never reach a browser."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import frappe
 from frappe.utils import now_datetime
 
+from biometric_sync import settings as bsync_settings
 from biometric_sync.api import sidecar as api
 from biometric_sync.errors import BiometricSyncError
 from biometric_sync.sidecars import SIDECAR_USER_ROLES, create_sidecar
@@ -197,6 +201,36 @@ class TestSidecarEndpoints(BiometricTestCase):
 		self.assertLessEqual(abs((now_datetime() - row.last_seen).total_seconds()), 60)
 		# Silent without a coded failure: Offline.
 		self.assertEqual(report({"online": False})["status"], "Offline")
+
+	def test_heartbeat_records_the_live_channel(self):
+		def report(entry):
+			with as_user(self.my_user):
+				api.heartbeat(
+					self.mine["sidecar"], frappe.as_json({"devices": [{"device": self.my_device, **entry}]})
+				)
+			return frappe.db.get_value(
+				"Biometric Device", self.my_device, ["live_channel", "live_since", "live_error"], as_dict=True
+			)
+
+		def site_time(utc: str) -> str:  # an ISO UTC time as the site's wall clock shows it
+			zone = ZoneInfo(bsync_settings.site_time_zone())
+			return str(datetime.fromisoformat(utc).astimezone(zone).replace(tzinfo=None))
+
+		row = report(
+			{"live": "down", "live_since": "2026-05-01T04:30:00.000Z", "live_error": "DEVICE_CLOSED: x"}
+		)
+		self.assertEqual(
+			(row.live_channel, str(row.live_since), row.live_error),
+			("Down", site_time("2026-05-01T04:30:00+00:00"), "DEVICE_CLOSED: x"),
+		)
+		row = report({"live": "up", "live_since": "2026-05-01T04:31:00Z"})
+		self.assertEqual(
+			(row.live_channel, str(row.live_since), row.live_error),
+			("Up", site_time("2026-05-01T04:31:00+00:00"), None),
+		)
+		# An older sidecar says nothing of it: unchanged. An unknown state is ignored.
+		self.assertEqual(report({})["live_channel"], "Up")
+		self.assertEqual(report({"live": "sideways"})["live_channel"], "Up")
 
 	def test_heartbeat_rejects_a_non_object_status(self):
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:

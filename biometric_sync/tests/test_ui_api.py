@@ -1,6 +1,8 @@
 """The HR page's own methods (biometric_sync.api.ui) and its www controller: who may call them, what they answer,
 and that mapping a device user id replays the parked punches."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
@@ -172,6 +174,27 @@ class TestUiApi(BiometricTestCase):
 		self.assertNotIn(("sidecar_silent", self.sidecar), alerts)
 		severities = [a["severity"] for a in after["alerts"]]
 		self.assertEqual(severities, sorted(severities, key=lambda s: s != "red"))
+
+	def test_the_live_feed_is_the_newest_staged_punches_and_staging_refreshes_the_page(self):
+		published = []
+		real = frappe.publish_realtime
+
+		def spy(event=None, message=None, *args, **kwargs):
+			published.append((event, message, kwargs.get("doctype"), kwargs.get("docname")))
+			return real(event, message, *args, **kwargs)
+
+		user_id = self.uid("FEED")
+		with patch.object(frappe, "publish_realtime", spy):
+			self.push(self.gate, punch(self.gate, user_id, "2026-05-05 08:59:58"))
+		self.assertIn(
+			("biometric_sync:refresh", {"device": self.gate}, "Biometric Device", self.gate), published
+		)
+		with as_user(self.hr):
+			feed = ui.overview()["latest_punches"]
+		self.assertEqual((feed[0].device_user_id, feed[0].device), (user_id, self.gate))
+		self.assertLessEqual(len(feed), ui.LATEST_PUNCHES)
+		created = [row.creation for row in feed]
+		self.assertEqual(created, sorted(created, reverse=True))
 
 	def test_devices_and_device(self):
 		seen = now_datetime().replace(microsecond=0)

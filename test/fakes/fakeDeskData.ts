@@ -44,6 +44,9 @@ export interface DeviceDoc {
   memory_used_percent: number | null;
   read_through: string | null;
   watermark: string | null;
+  live_channel: "Up" | "Down" | "Off" | null;
+  live_since: string | null;
+  live_error: string | null;
   modified: string;
 }
 
@@ -294,6 +297,9 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
     memory_used_percent: 35,
     read_through: at(-2 * MIN),
     watermark: at(-2 * MIN),
+    live_channel: null,
+    live_since: null,
+    live_error: null,
     modified: at(-30 * 24 * HOUR),
     ...d,
   });
@@ -307,6 +313,8 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
       comm_key: "123456",
       clock_drift_seconds: 3,
       memory_used_percent: 41.5,
+      live_channel: "Up",
+      live_since: at(-3 * HOUR),
     }),
     device({
       name: "Canteen",
@@ -316,6 +324,9 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
       port: 4370,
       clock_drift_seconds: 187,
       memory_used_percent: 62,
+      live_channel: "Down",
+      live_since: at(-4 * MIN),
+      live_error: "DEVICE_CLOSED: the terminal closed the event connection; reconnecting",
     }),
     device({
       name: "Reception",

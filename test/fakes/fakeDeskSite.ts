@@ -830,6 +830,23 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
       punches_per_hour: perHour,
       unmapped: { punches: unmapped.length, user_ids: new Set(unmapped.map((p) => p.device_user_id)).size },
       alerts,
+      latest_punches: [...this.data.punches]
+        .sort((a, b) =>
+          a.creation === b.creation ? b.name.localeCompare(a.name) : a.creation < b.creation ? 1 : -1,
+        )
+        .slice(0, 12)
+        .map((p) => ({
+          name: p.name,
+          device: p.device,
+          device_user_id: p.device_user_id,
+          employee: p.employee,
+          employee_name: p.employee_name,
+          site_time: p.site_time,
+          punch_time: p.punch_time,
+          direction: p.direction,
+          status: p.status,
+          creation: p.creation,
+        })),
     };
   }
 
@@ -1165,6 +1182,47 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
       });
     }
     this.publishProgress(command);
+  }
+
+  /**
+   * A sidecar pushes one punch now (push_punches): it is staged Pending and the device's room hears
+   * biometric_sync:refresh; processing makes it a checkin (or Unmapped) a moment later and publishes again.
+   */
+  stagePunch(device: string, deviceUserId: string, direction: PunchDoc["direction"] = "IN"): string {
+    const now = this.now();
+    const punch: PunchDoc = {
+      name: `${(this.nextPunch++).toString(16).padStart(8, "0")}bb66${randomBytes(6).toString("hex")}`,
+      status: "Pending",
+      device,
+      device_user_id: deviceUserId,
+      punch_time: naive(now),
+      site_time: naive(now),
+      direction,
+      employee: null,
+      employee_name: null,
+      employee_checkin: null,
+      reason: null,
+      sync_log: null,
+      creation: naive(now),
+    };
+    this.data.punches.unshift(punch);
+    this.publishDevice(REFRESH_EVENT, { device }, device);
+    this.later(this.processMs, () => {
+      const employee = this.data.employees.find((e) => e.attendance_device_id === deviceUserId);
+      Object.assign(
+        punch,
+        employee
+          ? {
+              status: "Processed",
+              employee: employee.name,
+              employee_name: employee.employee_name,
+              employee_checkin: `EMP-CKIN-12-2026-${String(900000 + this.nextPunch++)}`,
+            }
+          : { status: "Unmapped", reason: `no Employee has Attendance Device ID ${deviceUserId}` },
+      );
+      this.publishDevice(REFRESH_EVENT, { device }, device);
+    });
+    return punch.name;
   }
 
   // ---------------------------------------------------------------- realtime

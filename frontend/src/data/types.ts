@@ -55,6 +55,10 @@ export interface DeviceRow {
   memory_used_percent: number | null;
   read_through: string | null;
   watermark: string | null;
+  /** The sidecar's live channel to the device (ZK events, Hikvision stream); null: not reported yet. */
+  live_channel?: "Up" | "Down" | "Off" | "" | null;
+  live_since?: string | null;
+  live_error?: string | null;
   last_sync?: SyncLogRow | null;
   open_command?: CommandRow | null;
 }
@@ -86,6 +90,21 @@ export interface Overview {
   punches_per_hour: number[];
   unmapped: { punches: number; user_ids: number };
   alerts: Alert[];
+  /** The newest staged punches, newest first (the live feed). */
+  latest_punches: LatestPunch[];
+}
+
+export interface LatestPunch {
+  name: string;
+  device: string;
+  device_user_id: string;
+  employee: string | null;
+  employee_name: string | null;
+  site_time: string | null;
+  punch_time: string | null;
+  direction: string | null;
+  status: string;
+  creation: string;
 }
 
 export interface DevicesAnswer {

@@ -116,6 +116,35 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
     await shot(page, "page-overview.png");
   });
 
+  it("Overview: a punch staged now appears in the live feed at once, then as a checkin", async () => {
+    await go("/biometric");
+    await page.getByTestId("live-feed").waitFor();
+    const name = site.stagePunch("Main Gate", "1");
+    const row = page.locator(`[data-testid=live-feed] li[data-punch='${name}']`);
+    // The page polls every 60 s: within seconds it can only have come through the realtime refresh.
+    await row.waitFor({ timeout: 5_000 });
+    expect(await page.locator("[data-testid=live-feed] li").first().getAttribute("data-punch")).toBe(name);
+    await expect.poll(() => row.getByTestId("status").textContent(), { timeout: 5_000 }).toBe("Processed");
+    expect(await row.textContent()).toContain("Aarav Sharma");
+    const stranger = site.stagePunch("Main Gate", "7777");
+    const unmapped = page.locator(`[data-testid=live-feed] li[data-punch='${stranger}']`);
+    await unmapped.waitFor({ timeout: 5_000 });
+    expect(await unmapped.textContent()).toContain("user id 7777 (not mapped)");
+    // The later tests count the seeded punches.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    site.data.punches = site.data.punches.filter((p) => p.name !== name && p.name !== stranger);
+  });
+
+  it("Device: the live channel's state and, when down, why", async () => {
+    await go("/biometric/devices/Canteen");
+    await page.getByTestId("stat-live").waitFor();
+    expect(await text(page, "stat-live")).toContain("Down");
+    expect(await text(page, "stat-live")).toContain("DEVICE_CLOSED");
+    await go("/biometric/devices/Main%20Gate");
+    await page.getByTestId("stat-live").waitFor();
+    expect(await page.getByTestId("stat-live").getByTestId("stat-value").textContent()).toBe("Up");
+  });
+
   it("Devices: every device with status, last sync, clock and memory", async () => {
     await page.getByTestId("nav").getByText("Devices").click();
     await page.getByTestId("devices").waitFor();
