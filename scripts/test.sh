@@ -43,7 +43,8 @@ npx vitest run
 
 step "Frappe integration tests (bench run-tests)"
 # Needs an existing Frappe v15 bench with ERPNext + HRMS and biometric_sync already fetched into it once
-# (bench get-app): BSYNC_BENCH=/path/to/frappe-bench BSYNC_SITE=site.name [BSYNC_BENCH_CMD=bench].
+# (bench get-app): BSYNC_BENCH=/path/to/frappe-bench BSYNC_SITE=site.name [BSYNC_BENCH_CMD=bench]
+# [BSYNC_BENCH_LOCK=/path/to/lockfile].
 # The repo's working tree is copied over apps/biometric_sync, the site is migrated, and the app's tests run.
 if [ -n "${BSYNC_BENCH:-}" ] && [ -n "${BSYNC_SITE:-}" ]; then
   bench_cmd="${BSYNC_BENCH_CMD:-bench}"
@@ -53,6 +54,13 @@ if [ -n "${BSYNC_BENCH:-}" ] && [ -n "${BSYNC_SITE:-}" ]; then
     exit 1
   fi
   command -v rsync >/dev/null || { echo "copying the app into the bench needs rsync" >&2; exit 1; }
+  echo "Using the bench at $BSYNC_BENCH, site $BSYNC_SITE"
+  # Two test runs on one bench would copy their trees over each other mid-run: take the bench's lock
+  # (BSYNC_BENCH_LOCK names a lock file shared with other tools on this machine).
+  if command -v flock >/dev/null; then
+    exec 9>"${BSYNC_BENCH_LOCK:-$BSYNC_BENCH/.biometric_sync-tests.lock}"
+    flock 9
+  fi
   rsync -a --delete \
     --exclude node_modules --exclude .venv --exclude .git --exclude sidecar/dist --exclude demo-output \
     --exclude .tmp --exclude __pycache__ --exclude '*.egg-info' --exclude .pytest_cache \
