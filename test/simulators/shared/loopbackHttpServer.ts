@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
+/** How long a fresh connection may wait for its first request (real servers: a header timeout of seconds). */
+const FIRST_REQUEST_MS = 2_000;
+
 /**
  * How the device's web server treats connections (device-protocols.md: embedded servers vary):
  * - `polite`: Node's own behaviour: keep-alive, and `Connection: close` answered with `Connection: close`;
@@ -56,7 +59,10 @@ export class LoopbackHttpServer {
       this.connections += 1;
       this.sockets.add(s);
       s.once("close", () => this.sockets.delete(s));
-      if (this.quirk === "dropIdle") this.dropWhenIdle(s);
+      // A new connection gets the time a real server gives the first request (its header timeout); only a
+      // connection kept after an answer is dropped after idleMs.
+      if (this.quirk === "dropIdle")
+        this.dropWhenIdle(s, Math.max(this.options.idleMs ?? 30, FIRST_REQUEST_MS));
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -97,9 +103,9 @@ export class LoopbackHttpServer {
   }
 
   /** Idle from now (connected, or answered): dropped without a word unless a request comes first. */
-  private dropWhenIdle(socket: Socket): void {
+  private dropWhenIdle(socket: Socket, ms = this.options.idleMs ?? 30): void {
     clearTimeout(this.idleTimers.get(socket));
-    const timer = setTimeout(() => socket.destroy(), this.options.idleMs ?? 30);
+    const timer = setTimeout(() => socket.destroy(), ms);
     timer.unref();
     this.idleTimers.set(socket, timer);
   }
