@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 CONFIDENT = 0.9
-MARGIN = 0.1
+MARGIN = 0.05
 MIN_SCORE = 0.5
 PREFIX_MIN = 3
 EQUAL, PREFIX, INITIAL, REORDERED = 1.0, 0.8, 0.6, 0.95
@@ -162,7 +162,7 @@ class EmployeeIndex:
 		out = []
 		for rank, (value, name, employee) in enumerate(scored[:limit]):
 			runner_up = scored[1][0] if len(scored) > 1 else 0.0
-			confident = rank == 0 and value >= CONFIDENT and value - runner_up >= MARGIN
+			confident = rank == 0 and value >= CONFIDENT and round(value - runner_up, 4) >= MARGIN
 			out.append(Suggestion(employee, name, value, confident))
 		return out
 
