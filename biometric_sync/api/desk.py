@@ -8,7 +8,7 @@
   ``biometric_sync.outbox.clearing``); an open one is returned instead of a second.
 - ``read_users(device)``: a ``users_read`` command (the sidecar reports the terminal's users through
   ``report_device_users``); an open one is returned instead of a second. A manual Sync Now also asks for one, at
-  most once an hour, on terminals that can manage users.
+  most once an hour, once its pull is done, on terminals that can manage users (``outbox.complete``).
 - ``enrolment_preview(device)`` / ``enrol_now(device)``: what enrolment would change on the terminal, and the
   commands that do it (``biometric_sync.users.enrollment``).
 - ``employee_enrolment(employee)``: the Employee form's Device Enrolment: per device, the last user command.
@@ -72,8 +72,7 @@ def sync_now(device: str, from_time: str | None = None, to_time: str | None = No
 		name = _create("pull_range", row, payload)
 	else:
 		name = _create("pull", row)
-	users_read = retry_on_deadlock(lambda: _committed(device_users.read_after_sync(row)))
-	return {"command": name, "users_read": users_read}
+	return {"command": name}
 
 
 def _committed(value):

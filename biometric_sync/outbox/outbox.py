@@ -238,6 +238,15 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 		)
 	if doc.device:
 		_update_device(doc, status, result, now)
+		if status == "Done" and doc.command_type in PULL_TYPES and doc.trigger == "manual":
+			from biometric_sync.users.device_users import read_after_sync
+
+			# After a person's Sync Now, the terminal's users too (at most hourly; issue 13).
+			read_after_sync(
+				frappe.db.get_value(
+					"Biometric Device", doc.device, ["name", "driver", "sidecar"], as_dict=True
+				)
+			)
 	publish_progress(doc)
 	return {"status": doc.status}
 

@@ -185,12 +185,22 @@ class TestUserCommands(DeviceUsersCase):
 		again = {frappe.db.get_value("Biometric Command", n, "device") for n in device_users.due_reads(now)}
 		self.assertTrue({self.gate, self.hik} <= again)
 
-	def test_sync_now_asks_for_users_at_most_once_an_hour(self):
-		first = desk.sync_now(self.gate)
-		self.assertTrue(first["users_read"])
-		frappe.db.set_value("Biometric Command", first["users_read"], "status", "Done")
-		self.assertIsNone(desk.sync_now(self.gate)["users_read"])
-		self.assertIsNone(desk.sync_now(self.essl)["users_read"])
+	def test_a_done_sync_now_asks_for_users_at_most_once_an_hour(self):
+		def sync(device):
+			before = len(self.commands(device, "users_read"))
+			pull = desk.sync_now(device)["command"]
+			self.assertEqual(len(self.commands(device, "users_read")), before)  # not before the pull is done
+			claim_commands(self.sidecar)
+			complete_command(pull, "Done", {"read": 0})
+
+		sync(self.gate)
+		[read] = self.commands(self.gate, "users_read")
+		frappe.db.set_value("Biometric Command", read.name, "status", "Done")
+		frappe.db.delete("Biometric Command", {"device": self.gate, "command_type": "pull"})
+		sync(self.gate)
+		self.assertEqual(len(self.commands(self.gate, "users_read")), 1)
+		sync(self.essl)
+		self.assertEqual(self.commands(self.essl, "users_read"), [])
 
 
 class TestMappingHelp(DeviceUsersCase):
