@@ -2,6 +2,8 @@
 device-user commands in the outbox, mapping help on the HR page (device names, suggestions, accept), the
 automatic mapping of exact names, and enrolment (preview, Enrol Now, Employee changes, leavers, admins)."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 
@@ -50,11 +52,19 @@ class DeviceUsersCase(BiometricTestCase):
 				name,
 				{"enroll_employees": "No", "enrolment_started_on": None, "status": "Online"},
 			)
-		for employee in frappe.get_all("Employee", {"user_id": ("like", "bsync-du-%")}, pluck="name"):
+		# make_employee finds these again by their name (their e-mail): undo renames of earlier tests.
+		for row in frappe.get_all("Employee", {"user_id": ("like", "bsync-du-%")}, ["name", "user_id"]):
 			frappe.db.set_value(
 				"Employee",
-				employee,
-				{"relieving_date": None, "status": "Active", "attendance_device_id": None},
+				row.name,
+				{
+					"relieving_date": None,
+					"status": "Active",
+					"attendance_device_id": None,
+					"first_name": row.user_id,
+					"last_name": None,
+					"employee_name": row.user_id,
+				},
 			)
 		frappe.db.set_single_value("Biometric Sync Settings", "map_exact_names", 0)
 		frappe.db.set_single_value("Biometric Sync Settings", "leaver_action", "Delete")
@@ -265,6 +275,18 @@ class TestMappingHelp(DeviceUsersCase):
 		)
 		for twin in (twin_a, twin_b):  # two Employees with that name: a person decides
 			self.assertFalse(frappe.db.get_value("Employee", twin, "attendance_device_id"))
+
+	def test_an_employee_refusing_the_automatic_mapping_does_not_fail_the_report(self):
+		first = f"Xena{self.token.lower()}"
+		employee = self.named_employee("bsync-du-4", first.capitalize(), "Rao")
+		user_id = self.uid("X")
+		frappe.db.set_single_value("Biometric Sync Settings", "map_exact_names", 1)
+		frappe.clear_document_cache("Biometric Sync Settings", "Biometric Sync Settings")
+		with patch("biometric_sync.users.mapping.map_id", side_effect=frappe.ValidationError("no")):
+			answer = report_device_users(self.sidecar, self.gate, [user(user_id, f"{first} rao")])
+		self.assertEqual((answer["received"], answer["mapped"]), (1, []))
+		self.assertEqual(self.row(self.gate, user_id).suggested_employee, employee)
+		self.assertFalse(frappe.db.get_value("Employee", employee, "attendance_device_id"))
 
 
 class TestEnrolment(DeviceUsersCase):

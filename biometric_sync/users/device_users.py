@@ -224,7 +224,16 @@ def map_exact_names(device: str) -> list[dict]:
 		if len(matches) != 1 or matches[0] in taken:
 			continue
 		taken.add(matches[0])
-		answer = map_id(row.device_user_id, matches[0], check_permission=False)
+		savepoint = f"bsync_automap_{len(taken)}"
+		frappe.db.savepoint(savepoint)
+		try:
+			answer = map_id(row.device_user_id, matches[0], check_permission=False)
+		except Exception:
+			# The Employee refused the change (its own validation): the report still stands, a person maps it.
+			frappe.db.rollback(save_point=savepoint)
+			frappe.clear_messages()
+			frappe.log_error(title=f"biometric_sync: could not map {row.device_user_id} to {matches[0]}")
+			continue
 		mapped.append(
 			{"device_user_id": row.device_user_id, "employee": matches[0], "replayed": answer["replayed"]}
 		)
