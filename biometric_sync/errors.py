@@ -23,6 +23,12 @@ UNKNOWN_COMMAND            404   no such Biometric Command
 INVALID_STATUS             400   complete_command status other than Done / Failed
 BATCH_TOO_LARGE            413   more than 1000 punches in one push_punches call
 ATTENDANCE_MODE_OFF        400   mark_attendance while Attendance Mode is not Daily Attendance from punches
+INVALID_DEVICE_USER        400   report_device_users: an item of users/removed breaks the contract (which one is named)
+DUPLICATE_USER_ID          400   report_device_users: the same user id twice in users
+ENROLMENT_NOT_SUPPORTED    400   enrolment asked of a terminal whose family cannot manage users (eSSL)
+ENROLMENT_OFF              400   Enrol Now on a terminal whose Enrol Employees is No
+ALREADY_MAPPED             409   another Employee already has this device user id
+EMPLOYEE_HAS_ID            409   the Employee has another device user id (map_user_id: pass replace=1)
 =========================  ====  ==========================================================================
 """
 
@@ -48,6 +54,10 @@ class NotPermittedError(BiometricSyncError, frappe.PermissionError):
 
 class NotFoundError(BiometricSyncError, frappe.DoesNotExistError):
 	http_status_code = 404
+
+
+class ConflictError(BiometricSyncError):
+	http_status_code = 409
 
 
 class PayloadTooLargeError(BiometricSyncError):

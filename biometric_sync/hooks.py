@@ -31,11 +31,21 @@ before_tests = "biometric_sync.install.before_tests"
 # ---------------
 # Setting or changing an Employee's lookup field (attendance_device_id by default) replays that device user
 # id's Unmapped punches.
+# The same change moves the Employee link of its Biometric Device Users, and (issue 13) a new Employee, a new or
+# changed id, a new name or a leaver queues user_set / user_delete for the terminals that enrol employees
+# (on_update also runs on insert).
 doc_events = {
 	"Employee": {
-		"on_update": "biometric_sync.ingest.replay.on_employee_update",
+		"on_update": [
+			"biometric_sync.ingest.replay.on_employee_update",
+			"biometric_sync.users.device_users.on_employee_update",
+			"biometric_sync.users.enrollment.on_employee_update",
+		],
 	},
 }
+
+# The Employee form's Device Enrolment (per terminal: the last user command and its result).
+doctype_js = {"Employee": "public/js/employee_enrolment.js"}
 
 # Scheduled Tasks
 # ---------------
@@ -46,4 +56,6 @@ scheduler_events = {
 		"* * * * *": ["biometric_sync.outbox.scheduler.tick"],
 		"*/15 * * * *": ["biometric_sync.attendance.tasks.mark_due_days"],
 	},
+	# Employees whose relieving date came: off the terminals that enrol employees.
+	"daily": ["biometric_sync.users.enrollment.check_relieving_dates"],
 }

@@ -46,6 +46,18 @@ OWN_INDEXES: dict[str, list[tuple[str, list[str]]]] = {
 		("bsync_creation", ["creation"]),
 		# Retention unlinking pruned logs.
 		("bsync_sync_log", ["sync_log"]),
+		# The Employee form's Device Enrolment: the user commands about one Employee, newest first.
+		("bsync_employee_creation", ["employee", "creation"]),
+		# Coalescing user commands and the relieving-date check: a device's commands about one device user id.
+		("bsync_device_user_id", ["device", "device_user_id"]),
+	],
+	"Biometric Device User": [
+		# The Unmapped page's device names, accept/replay, and the Employee hook: rows of one device user id.
+		("bsync_user_id", ["device_user_id"]),
+		# A report (every row of one device) and the enrolment plan (a device's present rows).
+		("bsync_device_removed", ["device", "removed_on"]),
+		# The Employee hook: rows linked to one Employee.
+		("bsync_employee", ["employee"]),
 	],
 	"Biometric Attendance Mark": [
 		# The Biometric Attendance report (a range of days) and marker.flag_late_punches (the recent days).

@@ -6,6 +6,12 @@
 - ``test_connection(device)``: a ``test_connection`` command.
 - ``clear_log(device)``: a ``clear_log`` command (ZK terminals whose Allow Clear Log is on; see
   ``biometric_sync.outbox.clearing``); an open one is returned instead of a second.
+- ``read_users(device)``: a ``users_read`` command (the sidecar reports the terminal's users through
+  ``report_device_users``); an open one is returned instead of a second. A manual Sync Now also asks for one, at
+  most once an hour, once its pull is done, on terminals that can manage users (``outbox.complete``).
+- ``enrolment_preview(device)`` / ``enrol_now(device)``: what enrolment would change on the terminal, and the
+  commands that do it (``biometric_sync.users.enrollment``).
+- ``employee_enrolment(employee)``: the Employee form's Device Enrolment: per device, the last user command.
 - ``command_status(command)``: what the progress dialog shows.
 - ``reprocess_punches(names)``: the bulk "Reprocess" action of the punch list (Unmapped, Error and Skipped
   punches go back to Pending).
@@ -16,11 +22,12 @@ from frappe.utils import get_datetime
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import require_manager, require_name
-from biometric_sync.errors import InvalidArgumentError, NotFoundError, fail
+from biometric_sync.errors import InvalidArgumentError, NotFoundError, NotPermittedError, fail
 from biometric_sync.ingest.replay import requeue
 from biometric_sync.ingest.timezones import NAIVE_FORMAT, convert_wall_time, is_valid_time_zone
 from biometric_sync.outbox import clearing, outbox
 from biometric_sync.transactions import retry_on_deadlock
+from biometric_sync.users import device_users, enrollment
 
 REPROCESSABLE = ("Unmapped", "Error", "Skipped")
 
@@ -28,7 +35,9 @@ REPROCESSABLE = ("Unmapped", "Error", "Skipped")
 def _device(device) -> frappe._dict:
 	require_manager()
 	require_name(device, "device")
-	row = frappe.db.get_value("Biometric Device", device, ["name", "sidecar", "time_zone"], as_dict=True)
+	row = frappe.db.get_value(
+		"Biometric Device", device, ["name", "sidecar", "time_zone", "driver"], as_dict=True
+	)
 	if not row:
 		fail(NotFoundError, "UNKNOWN_DEVICE", f"Biometric Device {device} does not exist")
 	return row
@@ -64,6 +73,45 @@ def sync_now(device: str, from_time: str | None = None, to_time: str | None = No
 	else:
 		name = _create("pull", row)
 	return {"command": name}
+
+
+def _committed(value):
+	frappe.db.commit()
+	return value
+
+
+@frappe.whitelist(methods=["POST"])
+def read_users(device: str) -> dict:
+	row = _device(device)
+	if not device_users.can_manage_users(row.driver):
+		fail(
+			InvalidArgumentError,
+			"ENROLMENT_NOT_SUPPORTED",
+			f"the users of a {row.driver} terminal cannot be read from here",
+		)
+	if not row.sidecar:
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", f"{row.name} has no sidecar")
+	return {"command": retry_on_deadlock(lambda: _committed(device_users.create_read(row)))}
+
+
+@frappe.whitelist()
+def enrolment_preview(device: str) -> dict:
+	row = _device(device)
+	return enrollment.preview(row.name)
+
+
+@frappe.whitelist(methods=["POST"])
+def enrol_now(device: str) -> dict:
+	row = _device(device)
+	return retry_on_deadlock(lambda: _committed(enrollment.enrol_now(row.name)))
+
+
+@frappe.whitelist()
+def employee_enrolment(employee: str) -> dict:
+	require_name(employee, "employee")
+	if not frappe.has_permission("Employee", "read", doc=employee):
+		fail(NotPermittedError, "NOT_PERMITTED", f"You may not read Employee {employee}")
+	return enrollment.status_of(employee)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -21,10 +21,19 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
   approve by enabling it → ``{"device", "created"}``.
 - ``confirm_punches(sidecar, device, uids)`` (POST): which of these punch uids (≤ 5000) are NOT staged as a
   Biometric Punch of that device → ``{"missing": [...]}``. A Clear Log waits until none is missing.
+- ``report_device_users(sidecar, device, users, complete=False, removed=None)`` (POST): the users a terminal
+  holds (after a ``users_read``, or after a ``user_set``/``user_delete``): ``users`` (≤ 50,000) of ``{user_id,
+  name, card, privilege: "user"|"admin", fingerprint, face}``; ``complete: true`` when the list is the whole
+  terminal (rows not in it are marked removed); ``removed``: ids just deleted from it → ``{"received": n,
+  "removed": n, "mapped": [...]}`` (``mapped``: ids mapped by "Map exact name matches automatically").
+  Shape errors: ``INVALID_DEVICE_USER``/``DUPLICATE_USER_ID``/``INVALID_ARGUMENT`` 400, ``BATCH_TOO_LARGE`` 413
+  (``biometric_sync.users.schema``).
 - ``complete_command(command, status, result)`` (POST): status ``Done`` | ``Failed``; ``result`` an object,
   keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
   ``clock_drift_seconds``, ``memory_used_percent``; for clear_log ``cleared``, ``confirmed``, ``remaining``,
-  ``unreadable_records`` → ``{"status": "Done"}``.
+  ``unreadable_records``; for users_read ``users``, for user_set / user_delete ``user_id`` and ``action``; a
+  failure's ``code`` (``USER_ID_INVALID``, ``USER_NAME_INVALID``, ``USER_IS_ADMIN``, ``USER_PUNCHES_UNCONFIRMED``,
+  ``DEVICE_UNSUPPORTED`` leave the device healthy) → ``{"status": "Done"}``.
 
 Errors: HTTP status + ``code`` (see ``biometric_sync.errors``).
 """
@@ -40,6 +49,8 @@ from biometric_sync.api.access import require_command, require_device_of, requir
 from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fail
 from biometric_sync.outbox import outbox
 from biometric_sync.transactions import retry_on_deadlock
+from biometric_sync.users import device_users
+from biometric_sync.users.schema import DeviceUserError, parse_removed, parse_users
 
 SECRET_FIELDS = ("comm_key", "password")
 
@@ -259,3 +270,34 @@ def report_unknown_device(sidecar: str, serial_number: str, remote_address: str 
 	doc.insert(ignore_permissions=True)
 	frappe.db.commit()
 	return {"device": doc.name, "created": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def report_device_users(
+	sidecar: str,
+	device: str,
+	users: list | str,
+	complete: bool | int | str = False,
+	removed: list | str | None = None,
+) -> dict:
+	row = require_sidecar(sidecar)
+	device_row = require_device_of(row.name, device)
+	try:
+		parsed = parse_users(_json(users))
+		gone = parse_removed(_json(removed))
+	except DeviceUserError as error:
+		exc = PayloadTooLargeError if error.code == "BATCH_TOO_LARGE" else InvalidArgumentError
+		fail(exc, error.code, error.message)
+	whole = complete is True or str(complete).lower() in ("1", "true")
+	return retry_on_deadlock(lambda: _committed(device_users.report(device_row.name, parsed, whole, gone)))
+
+
+def _json(value):
+	"""A list sent as a JSON string (form-encoded calls) → the list; anything unparsable stays as it is, for the
+	shape check to refuse."""
+	if not isinstance(value, str):
+		return value
+	try:
+		return frappe.parse_json(value)
+	except ValueError:
+		return value

@@ -16,7 +16,10 @@ Reads (GET or POST; ``now`` in every answer is the site-local time the answer wa
 - ``device(name)`` → one device (no secrets), its recent runs and commands, the open command, health.
 - ``sidecars()`` → every sidecar with its devices and whether it is silent.
 - ``unmapped_groups()`` → Unmapped punches grouped by device user id (exact string), with counts and
-  first/last seen; plus the Employee lookup field.
+  first/last seen, the name a terminal holds for the id (``device_name``, from Biometric Device User) and up
+  to three ``suggestions: [{employee, employee_name, score, confident}]``, best first: active Employees without
+  an id whose name matches it (``biometric_sync.users.name_match``; the employees are indexed once per call);
+  plus the Employee lookup field.
 - ``find_employees(txt)`` → Active employees matching ``txt`` (by permission), with their current lookup value.
 - ``attendance(from_date, to_date, day)`` → Daily Attendance from punches: counts per day of the range, the
   decisions of ``day`` (default the newest), the past days still waiting and the devices that hold them.
@@ -27,6 +30,10 @@ Action (POST):
   Settings, default ``attendance_device_id``) to ``device_user_id``; saving the Employee replays the parked
   punches (``biometric_sync.ingest.replay``). Answers ``{employee, employee_name, field, device_user_id,
   previous, replayed}``.
+- ``accept_suggestions(pairs)`` → maps many at once, each as ``map_user_id`` (without replace): ``pairs`` is a
+  list (≤ 500) of ``{device_user_id, employee}``; one failing pair does not stop the others → ``{mapped: [...],
+  failed: [{device_user_id, employee, code, error}]}``. Nothing is mapped that a person did not accept (the
+  page's "Accept all confident suggestions" sends the confident ones, after a confirm).
 
 Errors (HTTP status + ``code``, see ``biometric_sync.errors``): ``NOT_PERMITTED`` 403, ``INVALID_ARGUMENT``
 400, ``UNKNOWN_DEVICE`` 404, ``UNKNOWN_EMPLOYEE`` 404, ``INVALID_LOOKUP_FIELD`` 400 (the configured lookup
@@ -49,9 +56,9 @@ from biometric_sync.errors import (
 	NotPermittedError,
 	fail,
 )
-from biometric_sync.ingest.replay import requeue_unmapped
 from biometric_sync.outbox import clearing
 from biometric_sync.outbox.scheduler import AUTH_FAILURE_CODES
+from biometric_sync.users import device_users, mapping
 
 HR_MANAGER_ROLE = "HR Manager"
 PAGE_ROLES = (MANAGER_ROLE, HR_MANAGER_ROLE, ADMIN_ROLE)
@@ -118,10 +125,6 @@ COMMAND_FIELDS = [
 	"error",
 	"sync_log",
 ]
-
-
-class ConflictError(BiometricSyncError):
-	http_status_code = 409
 
 
 def can_use_page(user: str | None = None) -> bool:
@@ -526,8 +529,16 @@ def unmapped_groups() -> dict:
 		if row.seen and (not group["last_seen"] or row.seen > group["last_seen"]):
 			group["last_seen"] = row.seen
 	ordered = sorted(groups.values(), key=lambda g: (-g["punches"], g["device_user_id"]))
+	names = device_users.names_for([g["device_user_id"] for g in ordered]) if ordered else {}
+	index = device_users.candidate_index() if names else None
 	for group in ordered:
 		group["devices"] = sorted(d for d in group["devices"] if d)
+		group["device_name"] = names.get(group["device_user_id"])
+		group["suggestions"] = (
+			[s.as_dict() for s in index.suggest(group["device_name"])]
+			if index and group["device_name"]
+			else []
+		)
 	field = bsync_settings.lookup_field()
 	meta = frappe.get_meta("Employee")
 	return {
@@ -560,80 +571,45 @@ def find_employees(txt: str | None = None) -> dict:
 
 
 def _lookup_field() -> str:
-	field = bsync_settings.lookup_field()
-	if not frappe.get_meta("Employee").has_field(field):
-		fail(
-			InvalidArgumentError,
-			"INVALID_LOOKUP_FIELD",
-			f"Employee has no field {field} (Biometric Sync Settings → Employee Lookup Field)",
-		)
-	return field
+	return mapping.lookup_field()
 
 
 @frappe.whitelist(methods=["POST"])
 def map_user_id(device_user_id: str, employee: str, replace: int | str | bool = 0) -> dict:
 	require_page_user()
-	if not isinstance(device_user_id, str) or device_user_id == "":
-		fail(InvalidArgumentError, "INVALID_ARGUMENT", "device_user_id is required")
-	require_name(employee, "employee")
-	field = _lookup_field()
-	if not frappe.db.exists("Employee", employee):
-		fail(NotFoundError, "UNKNOWN_EMPLOYEE", f"Employee {employee} does not exist")
-	if not frappe.has_permission("Employee", "write", doc=employee):
-		fail(NotPermittedError, "NOT_PERMITTED", f"You may not change Employee {employee}")
+	return mapping.map_id(device_user_id, employee, replace=bool(cint(replace)))
 
-	holders = [
-		row.name
-		for row in frappe.get_all(
-			"Employee",
-			filters={field: device_user_id, "name": ("!=", employee)},
-			fields=["name", f"`{field}` as lookup_value"],
-		)
-		if str(row.lookup_value) == device_user_id  # exact: the collation ignores case and trailing spaces
-	]
-	if holders:
-		fail(
-			ConflictError,
-			"ALREADY_MAPPED",
-			f"{', '.join(holders)} already has {field} = {device_user_id!r}",
-		)
 
-	doc = frappe.get_doc("Employee", employee)
-	previous = doc.get(field)
-	previous = None if previous in (None, "") else str(previous)
-	if previous not in (None, device_user_id) and not cint(replace):
-		fail(
-			ConflictError,
-			"EMPLOYEE_HAS_ID",
-			f"{doc.employee_name or employee} already has {field} = {previous!r}",
-		)
+MAX_PAIRS = 500
 
-	parked = [
-		name
-		for name, user_id in frappe.get_all(
-			"Biometric Punch",
-			filters={"status": "Unmapped", "device_user_id": device_user_id},
-			fields=["name", "device_user_id"],
-			as_list=True,
-		)
-		if user_id == device_user_id
-	]
-	if previous == device_user_id:
-		# Nothing changes on the Employee, so its on_update hook will not replay: do it here.
-		requeue_unmapped(
-			device_user_id, reason=f"Replayed: Employee {employee} has {field} = {device_user_id}"
-		)
-	else:
-		doc.set(field, device_user_id)
-		doc.save()  # Employee on_update → biometric_sync.ingest.replay replays the parked punches
-	return {
-		"employee": doc.name,
-		"employee_name": doc.employee_name,
-		"field": field,
-		"device_user_id": device_user_id,
-		"previous": previous,
-		"replayed": len(parked),
-	}
+
+@frappe.whitelist(methods=["POST"])
+def accept_suggestions(pairs: list | str) -> dict:
+	require_page_user()
+	items = frappe.parse_json(pairs) if isinstance(pairs, str) else pairs
+	if not isinstance(items, list) or len(items) > MAX_PAIRS:
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", f"pairs must be a list of at most {MAX_PAIRS} objects")
+	mapped, failed = [], []
+	for index, item in enumerate(items):
+		if not isinstance(item, dict):
+			fail(InvalidArgumentError, "INVALID_ARGUMENT", f"pairs[{index}] must be an object")
+		savepoint = f"bsync_accept_{index}"
+		frappe.db.savepoint(savepoint)
+		try:
+			mapped.append(mapping.map_id(item.get("device_user_id"), item.get("employee")))
+		except BiometricSyncError as error:
+			frappe.db.rollback(save_point=savepoint)
+			frappe.clear_messages()
+			failed.append(
+				{
+					"device_user_id": item.get("device_user_id"),
+					"employee": item.get("employee"),
+					"code": error.code,
+					"error": error.message,
+				}
+			)
+	getattr(frappe.local, "response", {}).pop("code", None)  # set by the failures handled above
+	return {"mapped": mapped, "failed": failed}
 
 
 ATTENDANCE_RANGE_DAYS = 62

@@ -8,6 +8,10 @@ Lifecycle: Queued → Claimed (``claim``) → Running (first ``report_progress``
   (re)connect and on a timer.
 - ``claim`` also re-offers a Claimed/Running command whose sidecar went quiet: no progress for
   ``LEASE_MINUTES`` and fewer than ``MAX_ATTEMPTS`` claims so far (a sidecar that crashed mid-pull).
+- Device-user commands (``users_read``, ``user_set``, ``user_delete``; issue 13) wait for their terminal for
+  ``USER_COMMAND_EXPIRY_DAYS`` (a terminal offline for days gets them when it is back) and are re-offered after
+  every lease without a cap on attempts. Their refusals (``USER_*`` codes, ``DEVICE_UNSUPPORTED``) are answers of
+  a healthy device, like a refused clear.
 - A ``pull``/``pull_range``/``clear_log`` command gets its Biometric Sync Log at claim time; the claim response names it, so
   the sidecar passes it to ``push_punches``.
 - ``complete`` is idempotent: completing a Done/Failed command again changes nothing. A late completion of an
@@ -25,7 +29,16 @@ from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zon
 from biometric_sync.outbox import clearing
 
 DOCTYPE = "Biometric Command"
-COMMAND_TYPES = ("pull", "pull_range", "test_connection", "sync_time", "reload_config", "clear_log")
+USER_COMMAND_TYPES = ("users_read", "user_set", "user_delete")
+COMMAND_TYPES = (
+	"pull",
+	"pull_range",
+	"test_connection",
+	"sync_time",
+	"reload_config",
+	"clear_log",
+	*USER_COMMAND_TYPES,
+)
 PULL_TYPES = ("pull", "pull_range")
 # Commands that read punches get a Sync Log (a clear reads the whole log before it clears).
 LOGGED_TYPES = (*PULL_TYPES, "clear_log")
@@ -35,6 +48,15 @@ LEASE_MINUTES = 10
 MAX_ATTEMPTS = 3
 CLAIM_LIMIT = 20
 DEFAULT_EXPIRY_MINUTES = 30
+USER_COMMAND_EXPIRY_DAYS = 14
+# Failures of device-user commands that say the device is fine (it refused, or its family cannot do it).
+USER_REFUSAL_CODES = (
+	"USER_ID_INVALID",
+	"USER_NAME_INVALID",
+	"USER_IS_ADMIN",
+	"USER_PUNCHES_UNCONFIRMED",
+	"DEVICE_UNSUPPORTED",
+)
 
 
 def create_command(
@@ -43,10 +65,15 @@ def create_command(
 	device: str | None = None,
 	payload: dict | None = None,
 	trigger: str = "manual",
+	device_user_id: str | None = None,
+	employee: str | None = None,
 ) -> str:
 	if command_type not in COMMAND_TYPES:
 		raise ValueError(f"unknown command type {command_type}")
-	expiry = cint(bsync_settings.get_settings().command_expiry_minutes) or DEFAULT_EXPIRY_MINUTES
+	if command_type in USER_COMMAND_TYPES:
+		expiry = USER_COMMAND_EXPIRY_DAYS * 24 * 60
+	else:
+		expiry = cint(bsync_settings.get_settings().command_expiry_minutes) or DEFAULT_EXPIRY_MINUTES
 	doc = frappe.get_doc(
 		{
 			"doctype": DOCTYPE,
@@ -57,6 +84,8 @@ def create_command(
 			"status": "Queued",
 			"trigger": trigger,
 			"requested_by": frappe.session.user,
+			"device_user_id": device_user_id,
+			"employee": employee,
 			"expires_on": add_to_date(now_datetime(), minutes=expiry),
 		}
 	)
@@ -71,6 +100,17 @@ def nudge(sidecar: str, command: str) -> None:
 		frappe.publish_realtime(
 			"biometric_sync:command", {"command": command}, user=api_user, after_commit=True
 		)
+
+
+def open_user_command(device: str, command_type: str, payload: dict) -> str | None:
+	"""An open device-user command of this device with the same type and payload (coalescing)."""
+	filters = {"device": device, "command_type": command_type, "status": ("in", OPEN)}
+	if payload.get("user_id") is not None:
+		filters["device_user_id"] = payload["user_id"]
+	for name, text in frappe.get_all(DOCTYPE, filters=filters, fields=["name", "payload"], as_list=True):
+		if (frappe.parse_json(text) if text else {}) == payload:
+			return name
+	return None
 
 
 def has_open(device: str, command_types: tuple[str, ...]) -> bool:
@@ -114,9 +154,16 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 			where name = %(name)s
 				and (expires_on is null or expires_on > %(now)s)
 				and (status = 'Queued'
-					or (status in ('Claimed', 'Running') and modified < %(cutoff)s and attempts < %(max)s))
+					or (status in ('Claimed', 'Running') and modified < %(cutoff)s
+						and (attempts < %(max)s or command_type in %(uncapped)s)))
 			for update""",
-			{"name": name, "now": now, "cutoff": lease_cutoff, "max": MAX_ATTEMPTS},
+			{
+				"name": name,
+				"now": now,
+				"cutoff": lease_cutoff,
+				"max": MAX_ATTEMPTS,
+				"uncapped": USER_COMMAND_TYPES,
+			},
 		)
 		if row:
 			names.append(row[0][0])
@@ -191,6 +238,15 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 		)
 	if doc.device:
 		_update_device(doc, status, result, now)
+		if status == "Done" and doc.command_type in PULL_TYPES and doc.trigger == "manual":
+			from biometric_sync.users.device_users import read_after_sync
+
+			# After a person's Sync Now, the terminal's users too (at most hourly; issue 13).
+			read_after_sync(
+				frappe.db.get_value(
+					"Biometric Device", doc.device, ["name", "driver", "sidecar"], as_dict=True
+				)
+			)
 	publish_progress(doc)
 	return {"status": doc.status}
 
@@ -204,6 +260,8 @@ def _update_device(doc, status: str, result: dict, now) -> None:
 		values.update(status="Online", last_seen=now, last_error=None)
 	elif doc.command_type == "clear_log" and clearing.is_refusal(result):
 		pass  # the device answered; the clear was refused for a reason the command and its Sync Log give
+	elif doc.command_type in USER_COMMAND_TYPES and result.get("code") in USER_REFUSAL_CODES:
+		pass  # the device (or its family) refused this user change; the command says why
 	else:
 		values.update(status="Error", last_error=(doc.error or "command failed")[:2000])
 	values.update(device_health(result))

@@ -6,7 +6,9 @@ Each step runs on its own; one failing step is logged (Error Log) and does not s
 2. mark sidecars without a heartbeat for ``sidecar_silence_minutes`` Offline, with an alert;
 3. when Biometric Sync Settings is enabled: create ``pull`` commands for enabled pull devices that are due
    (``outbox.due.is_due``), raise alerts for clock drift and device memory, and ask for a ``clear_log`` of
-   the devices that allow it once their log memory reaches the alert threshold (``outbox.clearing``);
+   the devices that allow it once their log memory reaches the alert threshold (``outbox.clearing``), and a
+   daily ``users_read`` of every enabled device whose family can manage users (none open, none in the last 20 h;
+   ``biometric_sync.users.device_users.due_reads``);
 4. prune by retention;
 5. enqueue processing if Pending punches are waiting (safety net for the deduplicated job).
 
@@ -24,6 +26,7 @@ from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest.tasks import enqueue_processing, has_pending
 from biometric_sync.outbox import clearing, outbox
 from biometric_sync.outbox.due import PULL_DRIVERS, is_due
+from biometric_sync.users import device_users
 
 PRUNE_BATCH = 10_000
 
@@ -40,6 +43,7 @@ def tick() -> None:
 			lambda: create_due_pulls(now),
 			lambda: device_alerts(settings),
 			lambda: create_due_clears(now, settings),
+			lambda: device_users.due_reads(now),
 		]
 	steps += [lambda: prune(now, settings), _process_if_pending]
 	for step in steps:

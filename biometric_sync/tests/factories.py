@@ -37,6 +37,7 @@ def cleanup() -> None:
 		pluck="api_user",
 	)
 	if devices:
+		frappe.db.delete("Biometric Device User", {"device": ("in", devices)})
 		frappe.db.delete("Biometric Punch", {"device": ("in", devices)})
 		frappe.db.delete("Employee Checkin", {"device_id": ("in", devices)})
 		frappe.db.delete("Biometric Sync Log", {"device": ("in", devices)})
@@ -52,8 +53,23 @@ def cleanup() -> None:
 	frappe.db.delete("Notification Log", {"document_name": ("like", LIKE_PREFIX)})
 	frappe.db.delete("Shift Type", {"name": ("like", LIKE_PREFIX)})
 	test_employees = frappe.get_all(
-		"Employee", filters={"user_id": ("like", f"%@{EMAIL_DOMAIN}")}, pluck="name"
+		"Employee", filters={"user_id": ("like", f"%@{EMAIL_DOMAIN}")}, fields=["name", "user_id"]
 	)
+	# make_employee finds an existing test employee again by its name, which is its e-mail: tests that rename
+	# or relieve one are undone here.
+	for row in test_employees:
+		frappe.db.set_value(
+			"Employee",
+			row.name,
+			{
+				"first_name": row.user_id,
+				"middle_name": None,
+				"last_name": None,
+				"employee_name": row.user_id,
+				"relieving_date": None,
+			},
+		)
+	test_employees = [row.name for row in test_employees]
 	if test_employees:
 		frappe.db.delete("Employee Checkin", {"employee": ("in", test_employees)})
 	for name in test_employees:

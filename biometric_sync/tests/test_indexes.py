@@ -76,6 +76,29 @@ HOT_QUERIES = [
 		"bsync_status_expires_on",
 	),
 	(
+		"Employee form's Device Enrolment: the user commands about one Employee",
+		"select name from `tabBiometric Command` where employee = 'HR-EMP-1' "
+		"and command_type in ('user_set', 'user_delete') order by creation desc limit 200",
+		"bsync_employee_creation",
+	),
+	(
+		"coalescing user commands and the relieving-date check",
+		"select name from `tabBiometric Command` where device = 'X' and device_user_id = '17' "
+		"and command_type = 'user_delete'",
+		"bsync_device_user_id",
+	),
+	(
+		"unmapped_groups: the names terminals hold for these ids",
+		"select device_user_id, user_name from `tabBiometric Device User` where device_user_id in ('1', '2') "
+		"and removed_on is null",
+		"bsync_user_id",
+	),
+	(
+		"report_device_users / enrolment plan: one device's present users",
+		"select name from `tabBiometric Device User` where device = 'X' and removed_on is null",
+		"bsync_device_removed",
+	),
+	(
 		"shift_types_fed_by: the shifts a device's recent checkins fed",
 		"select distinct shift from `tabEmployee Checkin` where device_id in ('X', 'Y') and shift is not null "
 		"and time >= '2026-01-01'",

@@ -119,6 +119,15 @@ export interface EmployeeDoc {
   attendance_device_id: string | null;
 }
 
+/** A user as a terminal holds it (Biometric Device User). */
+export interface DeviceUserDoc {
+  device: string;
+  device_user_id: string;
+  user_name: string | null;
+  privilege: "User" | "Admin";
+  removed_on: string | null;
+}
+
 export interface DeskSettings {
   enabled: 0 | 1;
   employee_lookup_field: string;
@@ -163,6 +172,7 @@ export interface DeskData {
   logs: SyncLogDoc[];
   commands: CommandDoc[];
   employees: EmployeeDoc[];
+  device_users: DeviceUserDoc[];
 }
 
 export const SITE_TIME_ZONE = "Asia/Kolkata";
@@ -212,6 +222,7 @@ function emptyData(): DeskData {
     logs: [],
     commands: [],
     employees: [],
+    device_users: [],
   };
 }
 
@@ -249,6 +260,8 @@ const PEOPLE: [string, string, string][] = [
  * The seeded day. `now` is the site-local wall time the fake's clock starts at.
  * Unmapped user ids: "0042" (9 punches, 2 devices), "118" (4), "9001" (3, Loading Dock), "A-17" (1).
  * Employees without an Attendance Device ID: Ananya Iyer (HR-EMP-00013) and Rohan Mehta (HR-EMP-00014).
+ * Names the terminals hold for them: "0042" is "ANANYA  IYER", "118" is "rohan mehtá" (both exactly the names of
+ * those two, once normalised), "9001" is "Visitor 3" (nobody's); "A-17" was never read.
  */
 export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskData {
   const data = emptyData();
@@ -549,6 +562,14 @@ export function seedDeskData(now: number, kind: "day" | "empty" = "day"): DeskDa
     }
   });
   data.punches.sort((a, b) => (a.site_time < b.site_time ? 1 : -1));
+  const heldNames: [string, string, string][] = [
+    ["Main Gate", "0042", "ANANYA  IYER"],
+    ["Canteen", "0042", "ANANYA  IYER"],
+    ["Main Gate", "118", "rohan mehtá"],
+    ["Loading Dock", "9001", "Visitor 3"],
+  ];
+  for (const [device, device_user_id, user_name] of heldNames)
+    data.device_users.push({ device, device_user_id, user_name, privilege: "User", removed_on: null });
 
   // Recent commands.
   let cmdNo = 41;

@@ -15,6 +15,7 @@ import {
   type DeskData,
   type DeskUser,
   type DeviceDoc,
+  type EmployeeDoc,
   type PunchDoc,
   type SyncLogDoc,
 } from "./fakeDeskData.js";
@@ -29,8 +30,8 @@ import {
  * - session login: POST /api/method/login {usr, pwd} sets the `sid` cookie; POSTs must carry the session's
  *   X-Frappe-CSRF-Token (Frappe answers 400 CSRFTokenError otherwise);
  * - exactly the whitelisted methods the page calls, with the app's role rules and error shapes (HTTP status +
- *   `code` + _server_messages): biometric_sync.api.ui.{overview, devices, device, sidecars, unmapped_groups,
- *   find_employees, map_user_id}, biometric_sync.api.desk.{sync_now, test_connection, command_status},
+ *   `code` + _server_messages): biometric_sync.api.ui.{overview, devices, device, sidecars, unmapped_groups
+ *   (with device names and name suggestions), find_employees, map_user_id, accept_suggestions}, biometric_sync.api.desk.{sync_now, test_connection, command_status},
  *   frappe.client.{get_list, get, set_value}, frappe.desk.reportview.get_count;
  * - Frappe's socket.io server on its own port (boot socketio_port): namespace /<site>, Origin host = Host host,
  *   the `sid` cookie authenticates, rooms user:<user> / all, doc_subscribe (only for users who may read the
@@ -90,6 +91,53 @@ class DeskError extends Error {
 }
 
 /** biometric_sync.errors.fail(): HTTP status, `code`, and the message with the code as its title. */
+/** Lower-case ASCII words (biometric_sync.users.name_match.normalise). */
+function nameWords(name: string): string[] {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/**
+ * The site's name matching, simplified for the fake: the same words are 1, the same words in another order
+ * 0.95, else word by word (equal 1, cut short 0.8, an initial 0.6) over the longer name; confident at 0.9 or
+ * more with no other employee within 0.05.
+ */
+function suggest(
+  deviceName: string,
+  employees: readonly EmployeeDoc[],
+): { employee: string; employee_name: string; score: number; confident: boolean }[] {
+  const mine = nameWords(deviceName);
+  const word = (a: string, b: string): number => {
+    if (a === b) return 1;
+    const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+    if (!l.startsWith(s)) return 0;
+    return s.length === 1 ? 0.6 : s.length >= 3 ? 0.8 : 0;
+  };
+  const scored = employees
+    .map((e) => {
+      const theirs = nameWords(e.employee_name);
+      let score = 0;
+      if (mine.join(" ") === theirs.join(" ")) score = 1;
+      else if ([...mine].sort().join(" ") === [...theirs].sort().join(" ")) score = 0.95;
+      else if (mine.length === theirs.length) {
+        const parts = mine.map((w, i) => word(w, theirs[i]!));
+        if (parts.every((p) => p > 0)) score = Math.min(0.94, parts.reduce((x, y) => x + y, 0) / mine.length);
+      }
+      return { employee: e.name, employee_name: e.employee_name, score };
+    })
+    .filter((s) => s.score >= 0.5)
+    .sort((a, b) => b.score - a.score || a.employee_name.localeCompare(b.employee_name))
+    .slice(0, 3);
+  return scored.map((s, i) => ({
+    ...s,
+    confident: i === 0 && s.score >= 0.9 && s.score - (scored[1]?.score ?? 0) >= 0.05,
+  }));
+}
+
 function fail(status: number, code: string, message: string): never {
   const excType = {
     400: "InvalidArgumentError",
@@ -548,6 +596,7 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
         if (p.site_time > g.last_seen) g.last_seen = p.site_time;
         groups.set(p.device_user_id, g);
       }
+      const candidates = this.data.employees.filter((e) => e.status === "Active" && !e.attendance_device_id);
       return {
         now: this.nowNaive(),
         lookup_field: this.data.settings.employee_lookup_field,
@@ -555,8 +604,40 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
         total: rows.length,
         groups: [...groups.values()]
           .sort((a, b) => b.punches - a.punches || a.device_user_id.localeCompare(b.device_user_id))
-          .map((g) => ({ ...g, devices: [...g.devices].sort() })),
+          .map((g) => {
+            const held = this.data.device_users.find(
+              (u) => u.device_user_id === g.device_user_id && !u.removed_on && u.user_name,
+            );
+            const deviceName = held?.user_name ?? null;
+            return {
+              ...g,
+              devices: [...g.devices].sort(),
+              device_name: deviceName,
+              suggestions: deviceName ? suggest(deviceName, candidates) : [],
+            };
+          }),
       };
+    },
+    "biometric_sync.api.ui.accept_suggestions": ({ user, params }) => {
+      this.requirePageUser(user);
+      const pairs = typeof params.pairs === "string" ? (JSON.parse(params.pairs) as unknown) : params.pairs;
+      if (!Array.isArray(pairs)) fail(400, "INVALID_ARGUMENT", "pairs must be a list");
+      const mapped = [];
+      const failed = [];
+      for (const pair of pairs as Params[]) {
+        try {
+          mapped.push(this.mapUserId(user, { device_user_id: pair.device_user_id, employee: pair.employee }));
+        } catch (error) {
+          if (!(error instanceof DeskError)) throw error;
+          failed.push({
+            device_user_id: pair.device_user_id,
+            employee: pair.employee,
+            code: error.code,
+            error: error.message,
+          });
+        }
+      }
+      return { mapped, failed };
     },
     "biometric_sync.api.ui.find_employees": ({ user, params }) => {
       this.requirePageUser(user);

@@ -9,7 +9,15 @@ import {
   topicsFor,
   touches,
 } from "../../frontend/src/utils/realtime.js";
-import { filterGroups, showUserId, unmappedTotals, withoutGroup } from "../../frontend/src/utils/unmapped.js";
+import {
+  confidenceLabel,
+  confidentPairs,
+  filterGroups,
+  showUserId,
+  unmappedTotals,
+  withoutGroup,
+  type UnmappedGroup,
+} from "../../frontend/src/utils/unmapped.js";
 
 describe("Frappe error bodies", () => {
   it("reads the app's code, the message and the exception type", () => {
@@ -208,5 +216,43 @@ describe("realtime: id-only events become topics", () => {
       origin: "https://hr.example.com",
     };
     expect(socketUrl(prod, 9000, "hr.example.com")).toBe("https://hr.example.com/hr.example.com");
+  });
+});
+
+describe("suggestions on unmapped groups", () => {
+  const group = (
+    id: string,
+    suggestions: UnmappedGroup["suggestions"],
+    device_name: string | null = null,
+  ) => ({
+    device_user_id: id,
+    punches: 1,
+    first_seen: null,
+    last_seen: null,
+    devices: ["Gate"],
+    device_name,
+    suggestions,
+  });
+  const anil = { employee: "E1", employee_name: "Anil Kumar", score: 1, confident: true };
+
+  it("accepts only confident best suggestions, each employee once", () => {
+    const groups = [
+      group("1", [anil]),
+      group("2", [{ ...anil, score: 0.8, confident: false }]),
+      group("3", [anil]),
+      group("4", []),
+      group("5", undefined),
+    ];
+    expect(confidentPairs(groups)).toEqual([
+      { device_user_id: "1", employee: "E1", employee_name: "Anil Kumar" },
+    ]);
+  });
+
+  it("labels the score and filters by the name on the device", () => {
+    expect(confidenceLabel(anil)).toBe("100% · confident");
+    expect(confidenceLabel({ ...anil, score: 0.8, confident: false })).toBe("80%");
+    expect(
+      filterGroups([group("7", [], "ANIL K"), group("8", [])], "anil k").map((g) => g.device_user_id),
+    ).toEqual(["7"]);
   });
 });

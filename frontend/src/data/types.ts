@@ -157,6 +157,11 @@ export interface UnmappedAnswer {
   groups: import("../utils/unmapped").UnmappedGroup[];
 }
 
+export interface AcceptAnswer {
+  mapped: MapAnswer[];
+  failed: { device_user_id: string; employee: string; code: string; error: string }[];
+}
+
 export interface EmployeeOption {
   name: string;
   employee_name: string;

@@ -1,21 +1,68 @@
 /** Unmapped punches grouped by device user id (biometric_sync.api.ui.unmapped_groups). */
 
+/** An active Employee without an id whose name matches the name a terminal holds (best first). */
+export interface Suggestion {
+  employee: string;
+  employee_name: string;
+  score: number;
+  confident: boolean;
+}
+
 export interface UnmappedGroup {
   device_user_id: string;
   punches: number;
   first_seen: string | null;
   last_seen: string | null;
   devices: string[];
+  /** The name a terminal holds for this id (Biometric Device User), when the site has read its users. */
+  device_name?: string | null;
+  suggestions?: Suggestion[];
 }
 
-/** Filter by a part of the user id or a device name (case-insensitive); order kept (busiest first). */
+/** The best suggestion of a group, if any. */
+export function bestSuggestion(group: UnmappedGroup): Suggestion | null {
+  return group.suggestions?.[0] ?? null;
+}
+
+/**
+ * The pairs "Accept all confident suggestions" sends: each group's best suggestion when it is confident, and
+ * never the same employee for two ids (the site would refuse the second one anyway).
+ */
+export function confidentPairs(
+  groups: readonly UnmappedGroup[],
+): { device_user_id: string; employee: string; employee_name: string }[] {
+  const taken = new Set<string>();
+  const pairs = [];
+  for (const g of groups) {
+    const best = bestSuggestion(g);
+    if (!best?.confident || taken.has(best.employee)) continue;
+    taken.add(best.employee);
+    pairs.push({
+      device_user_id: g.device_user_id,
+      employee: best.employee,
+      employee_name: best.employee_name,
+    });
+  }
+  return pairs;
+}
+
+/** A score 0..1 as a percentage for people. */
+export function confidenceLabel(s: Suggestion): string {
+  return `${Math.round(s.score * 100)}%${s.confident ? " · confident" : ""}`;
+}
+
+/**
+ * Filter by a part of the user id, a device or the name on the device (case-insensitive); order kept (busiest
+ * first).
+ */
 export function filterGroups(groups: readonly UnmappedGroup[], text: string): UnmappedGroup[] {
   const needle = text.trim().toLowerCase();
   if (!needle) return [...groups];
   return groups.filter(
     (g) =>
       g.device_user_id.toLowerCase().includes(needle) ||
-      g.devices.some((d) => d.toLowerCase().includes(needle)),
+      g.devices.some((d) => d.toLowerCase().includes(needle)) ||
+      (g.device_name ?? "").toLowerCase().includes(needle),
   );
 }
 

@@ -456,6 +456,38 @@ describe.skipIf(!CHROMIUM)("the HR page in a browser", () => {
     }
   });
 
+  it("Unmapped: the name on the device suggests the employee first; accepting maps it and the counts drop", async () => {
+    await go("/biometric/unmapped");
+    const row = page.locator("tr[data-user-id='118']");
+    await row.waitFor();
+    expect(await text(page, "unmapped-ids")).toBe("3");
+    expect(await text(page, "unmapped-punches")).toBe("8");
+    // "rohan mehtá" on the terminal is Rohan Mehta's name once case and accents are set aside.
+    expect(await row.getByTestId("device-name").textContent()).toContain("rohan mehtá");
+    expect(await row.getByTestId("suggested-employee").textContent()).toContain("Rohan Mehta");
+    expect(await row.getByTestId("suggestion-confidence").textContent()).toContain("100% · confident");
+    expect(await row.getByTestId("map-suggested").textContent()).toContain("Map to Rohan Mehta");
+    // A name nobody has: shown, with no suggestion.
+    const visitor = page.locator("tr[data-user-id='9001']");
+    expect(await visitor.getByTestId("device-name").textContent()).toContain("Visitor 3");
+    expect(await visitor.getByTestId("suggested-employee").count()).toBe(0);
+    await shot(page, "page-unmapped-suggestions.png");
+
+    await page.getByTestId("accept-all").click();
+    const dialog = page.getByTestId("accept-all-dialog");
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain("Rohan Mehta (HR-EMP-00014)");
+    expect(site.data.employees.find((e) => e.name === "HR-EMP-00014")?.attendance_device_id).toBeNull();
+    await page.getByTestId("accept-all-confirm").click();
+
+    await row.waitFor({ state: "detached" });
+    expect(await text(page, "unmapped-ids")).toBe("2");
+    expect(await text(page, "unmapped-punches")).toBe("4");
+    await expect.poll(() => text(page, "nav-unmapped-count")).toBe("4");
+    expect(site.data.employees.find((e) => e.name === "HR-EMP-00014")?.attendance_device_id).toBe("118");
+    expect(await page.getByTestId("accept-all").count()).toBe(0); // nothing confident is left
+  });
+
   it("raised no script errors", () => {
     expect(errors).toEqual([]);
   });

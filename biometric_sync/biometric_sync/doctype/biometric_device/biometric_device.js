@@ -28,8 +28,103 @@ frappe.ui.form.on("Biometric Device", {
     if (frm.doc.driver === "zk" && frm.doc.allow_clear_log) {
       frm.add_custom_button(__("Clear Log"), () => clear_log(frm));
     }
+    if (USER_DRIVERS.includes(frm.doc.driver)) {
+      frm.add_custom_button(
+        __("Read Users"),
+        () =>
+          frappe
+            .call({
+              method: "biometric_sync.api.desk.read_users",
+              args: { device: frm.doc.name },
+              freeze: true,
+            })
+            .then((r) => follow_command(frm, r.message.command, __("Read Users"))),
+        __("Users"),
+      );
+      frm.add_custom_button(
+        __("Device Users"),
+        () => frappe.set_route("List", "Biometric Device User", { device: frm.doc.name }),
+        __("Users"),
+      );
+      if (frm.doc.enroll_employees && frm.doc.enroll_employees !== "No") {
+        frm.add_custom_button(__("Preview Enrolment"), () => enrolment_preview(frm), __("Users"));
+      }
+    }
   },
 });
+
+// Families whose users the sidecar can read and change (eSSL cannot).
+const USER_DRIVERS = ["zk", "adms", "hikvision"];
+
+function enrolment_preview(frm) {
+  frappe
+    .call({
+      method: "biometric_sync.api.desk.enrolment_preview",
+      args: { device: frm.doc.name },
+      freeze: true,
+    })
+    .then((r) => {
+      const p = r.message;
+      const esc = frappe.utils.escape_html;
+      const list = (title, rows, line) =>
+        `<h5>${title} (${rows.length})</h5>` +
+        (rows.length
+          ? `<ul>${rows
+              .slice(0, 200)
+              .map((row) => `<li>${line(row)}</li>`)
+              .join("")}</ul>${
+              rows.length > 200 ? `<p class="text-muted">${__("and {0} more", [rows.length - 200])}</p>` : ""
+            }`
+          : `<p class="text-muted">${__("None")}</p>`);
+      const message = [
+        p.users_known
+          ? ""
+          : `<p class="text-warning">${__(
+              "The site has not read this terminal's users yet (Users → Read Users): every employee is listed as new and no leaver can be found on it.",
+            )}</p>`,
+        list(__("Put onto the terminal"), p.create, (x) => `${esc(x.user_id)} — ${esc(x.name)}`),
+        list(
+          __("Renamed on the terminal"),
+          p.update,
+          (x) => `${esc(x.user_id)}: ${esc(x.device_name || "")} → ${esc(x.name)}`,
+        ),
+        list(
+          __("Leavers taken off ({0})", [p.delete[0] ? p.delete[0].mode : "delete"]),
+          p.delete,
+          (x) => `${esc(x.user_id)} — ${esc(x.device_name || "")} (${esc(x.employee)})`,
+        ),
+        list(__("Refused"), p.refused, (x) => `${esc(x.user_id)}: ${esc(x.reason)}`),
+        `<p class="text-muted">${__("{0} already right; {1} users on the terminal belong to no employee and are left alone.", [p.unchanged, p.untouched])}</p>`,
+      ].join("");
+      const dialog = new frappe.ui.Dialog({
+        title: __("Enrolment preview: {0}", [frm.doc.name]),
+        size: "large",
+        fields: [{ fieldtype: "HTML", options: message }],
+        primary_action_label: __("Enrol Now"),
+        primary_action() {
+          dialog.hide();
+          frappe
+            .call({
+              method: "biometric_sync.api.desk.enrol_now",
+              args: { device: frm.doc.name },
+              freeze: true,
+            })
+            .then((res) => {
+              const out = res.message;
+              frappe.msgprint(
+                __("{0} commands queued, {1} already waiting, {2} refused.", [
+                  out.queued.length,
+                  out.coalesced.length,
+                  out.refused.length,
+                ]),
+              );
+              frm.reload_doc();
+            });
+        },
+      });
+      dialog.show();
+    });
+}
 
 function clear_log(frm) {
   frappe.confirm(

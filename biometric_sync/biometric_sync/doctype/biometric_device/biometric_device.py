@@ -9,6 +9,7 @@ from frappe.utils import cint, get_system_timezone
 from biometric_sync.device_fields import DRIVER_LABELS, missing_fields
 from biometric_sync.ingest.timezones import is_valid_time_zone
 from biometric_sync.outbox.clearing import can_clear
+from biometric_sync.users.device_users import can_manage_users
 
 # Changing these means the sidecar must re-read its config.
 CONFIG_FIELDS = (
@@ -43,6 +44,8 @@ class BiometricDevice(Document):
 		if cint(self.allow_clear_log) and not can_clear(self.driver):
 			# A setting that would do nothing is not offered: only ZK logs can be cleared safely from here.
 			self.allow_clear_log = 0
+		if not can_manage_users(self.driver):
+			self.enroll_employees = "No"  # eSSL: the sidecar cannot change its users
 
 	def validate_driver_fields(self):
 		"""An enabled device has what its driver needs (a Discovered terminal is not set up yet)."""
