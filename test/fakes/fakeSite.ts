@@ -97,6 +97,11 @@ export class FakeSite {
     this.faults.push(fault);
   }
 
+  /** The site recovers: every injected fault is dropped. */
+  clearFaults(): void {
+    this.faults.splice(0);
+  }
+
   /** The user behind an Authorization header, as frappe.realtime.get_user_info answers it. */
   userFor(authorization: string | undefined): string | null {
     return authorization === `token ${this.apiKey}:${this.apiSecret}` ? this.sidecarUser : null;

@@ -144,6 +144,9 @@ export class SidecarService {
       logger: this.log,
       clearConfirmTimeoutMs: site.clearConfirmSeconds * 1000,
       clearConfirmEveryMs: 1000,
+      // A user delete waits for the site the same way a clear does.
+      userConfirmTimeoutMs: site.clearConfirmSeconds * 1000,
+      userConfirmEveryMs: 1000,
     });
     const runner = this.runner;
     this.channel = new CommandChannel({
