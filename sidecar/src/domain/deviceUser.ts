@@ -22,6 +22,11 @@ export interface UserInput {
 
 export type DeleteMode = "delete" | "disable";
 
+export interface SetUserOptions {
+  /** Check and decide (created / updated / unchanged, or a coded refusal) without writing anything. */
+  readonly dryRun?: boolean;
+}
+
 export interface SetUserResult {
   readonly user_id: string;
   readonly action: "created" | "updated" | "unchanged";

@@ -4,6 +4,7 @@ import type { Punch } from "../domain/punch.js";
 import type {
   DeleteMode,
   DeleteUserResult,
+  SetUserOptions,
   SetUserResult,
   UserInput,
   UserRecord,
@@ -138,8 +139,9 @@ export interface DeviceDriver {
   /**
    * Creates or updates one user; never a privileged one (USER_IS_ADMIN), new users get normal privilege. An id
    * or name the family cannot hold is refused (USER_ID_INVALID / USER_NAME_INVALID), never truncated.
+   * With `dryRun` it only decides what it would do.
    */
-  setUser?(user: UserInput, signal?: AbortSignal): Promise<SetUserResult>;
+  setUser?(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult>;
   /**
    * Deletes (or disables, where capabilities.disableUser) one user; never a privileged one. Only the procedure
    * that first makes sure the site confirmed the user's punches calls it (service/userDeleter.ts).

@@ -1,6 +1,7 @@
 import type {
   DeleteMode,
   DeleteUserResult,
+  SetUserOptions,
   SetUserResult,
   UserInput,
   UserRecord,
@@ -11,7 +12,11 @@ import { SidecarError } from "../errors.js";
 /** The driver's user methods, bound to it (safe to pass around). */
 export interface UserMethods {
   readonly readUsers: (signal?: AbortSignal) => Promise<UserRecord[]>;
-  readonly setUser: (user: UserInput, signal?: AbortSignal) => Promise<SetUserResult>;
+  readonly setUser: (
+    user: UserInput,
+    signal?: AbortSignal,
+    options?: SetUserOptions,
+  ) => Promise<SetUserResult>;
   readonly deleteUser: (userId: string, mode: DeleteMode, signal?: AbortSignal) => Promise<DeleteUserResult>;
 }
 
@@ -28,7 +33,7 @@ export function requireUsers(driver: DeviceDriver, device: string): UserMethods 
     throw new SidecarError("DEVICE_UNSUPPORTED", `${device}: ${whyNot(driver)}`);
   return {
     readUsers: (signal) => driver.readUsers!(signal),
-    setUser: (user, signal) => driver.setUser!(user, signal),
+    setUser: (user, signal, options) => driver.setUser!(user, signal, options),
     deleteUser: (userId, mode, signal) => driver.deleteUser!(userId, mode, signal),
   };
 }

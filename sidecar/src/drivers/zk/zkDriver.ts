@@ -11,6 +11,7 @@ import {
 import type {
   DeleteMode,
   DeleteUserResult,
+  SetUserOptions,
   SetUserResult,
   UserInput,
   UserRecord,
@@ -135,9 +136,9 @@ export class ZkDriver implements DeviceDriver {
     return this.users.read(signal);
   }
 
-  async setUser(user: UserInput, signal?: AbortSignal): Promise<SetUserResult> {
+  async setUser(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
     await this.connect(signal);
-    return this.users.set(user, signal);
+    return this.users.set(user, signal, options);
   }
 
   async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {

@@ -1,6 +1,7 @@
 import type {
   DeleteMode,
   DeleteUserResult,
+  SetUserOptions,
   SetUserResult,
   UserInput,
   UserRecord,
@@ -45,7 +46,7 @@ export class ZkUsers {
     return (await this.table(signal)).users.map(zkUserToRecord);
   }
 
-  async set(input: UserInput, signal?: AbortSignal): Promise<SetUserResult> {
+  async set(input: UserInput, signal?: AbortSignal, options: SetUserOptions = {}): Promise<SetUserResult> {
     const table = await this.table(signal);
     const size = table.recordSize;
     checkZkUserId(input.user_id, size, table.pinWidth);
@@ -57,6 +58,13 @@ export class ZkUsers {
       refuseAdmin(existing);
       if (existing.name === input.name && existing.card === card)
         return { user_id: input.user_id, action: "unchanged", record: zkUserToRecord(existing) };
+    }
+    if (options.dryRun) {
+      const uid = existing?.uid ?? freeUid(table.users);
+      const record = zkUserToRecord({ uid, userId: input.user_id, name: input.name, privilege: 0, card });
+      return { user_id: input.user_id, action: existing ? "updated" : "created", record };
+    }
+    if (existing) {
       await this.client.writeUser(patchUserRecord(table.records[index]!, size, input.name, card), signal);
     } else {
       const uid = freeUid(table.users);
