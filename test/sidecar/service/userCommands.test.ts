@@ -6,6 +6,8 @@ import { parseConfig } from "../../../sidecar/src/config/loadConfig.js";
 import { Cmd } from "../../../sidecar/src/drivers/zk/protocol/constants.js";
 import { SidecarService } from "../../../sidecar/src/service/sidecarService.js";
 import { FakeSite } from "../../fakes/fakeSite.js";
+import { hikEvents } from "../../simulators/hikvision/hikEvents.js";
+import { HikSimulator } from "../../simulators/hikvision/hikSimulator.js";
 import { scenario } from "../../simulators/zk/scenario.js";
 import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
 
@@ -196,5 +198,69 @@ describe("device user commands on a ZK terminal", () => {
     const command = await finished(site, site.queueCommand("users_read", "eTime"));
     expect(command.result).toMatchObject({ code: "DEVICE_UNSUPPORTED" });
     expect(String(command.result?.error)).toMatch(/do not manage device users/);
+  });
+});
+
+describe("device user commands on a Hikvision terminal", () => {
+  async function hikWorld() {
+    const hik = new HikSimulator({
+      username: "admin",
+      password: "Passw0rd!",
+      events: hikEvents(40, { users: 3, startUtcMs: Date.UTC(2026, 9, 5, 3, 0, 0) }),
+      users: [
+        { employeeNo: "0001", name: "Admin", localUIRight: true },
+        { employeeNo: "0002", name: "Asha", numOfFace: 1 },
+        { employeeNo: "0003", name: "Chen" },
+      ],
+    });
+    await hik.start();
+    cleanup.push(() => hik.stop());
+    const w = await world({
+      confirmSeconds: 5,
+      devices: [
+        {
+          name: "Lobby",
+          enabled: true,
+          driver: "hikvision",
+          host: "127.0.0.1",
+          port: hik.address.port,
+          username: "admin",
+          password: "Passw0rd!",
+          time_zone: "Asia/Kolkata",
+          pull_interval_minutes: 600,
+        },
+      ],
+    });
+    return { ...w, hik };
+  }
+
+  it("reads, sets, and deletes only once the site confirmed the person's punches", async () => {
+    const { site, hik, service } = await hikWorld();
+    const readName = site.queueCommand("users_read", "Lobby");
+    const setName = site.queueCommand("user_set", "Lobby", { user_id: "0004", name: "Neha" });
+    expect(await finished(site, readName)).toMatchObject({ status: "Done", result: { users: 3 } });
+    expect(site.deviceUsers.get("Lobby")?.get("0002")).toMatchObject({ face: true, fingerprint: false });
+    expect((await finished(site, setName)).result).toMatchObject({ user_id: "0004", action: "created" });
+    expect(hik.users.map((u) => u.employeeNo)).toEqual(["0001", "0002", "0003", "0004"]);
+
+    site.fail({ status: 503, times: 10_000, method: "push_punches" });
+    const refused = await finished(
+      site,
+      site.queueCommand("user_delete", "Lobby", { user_id: "0002", mode: "delete" }),
+    );
+    expect(refused.result).toMatchObject({ code: "USER_PUNCHES_UNCONFIRMED" });
+    expect(hik.users.map((u) => u.employeeNo)).toContain("0002");
+    const spooled = service.spoolDepth;
+    expect(spooled).toBeGreaterThan(0);
+
+    site.clearFaults();
+    const disabled = await finished(
+      site,
+      site.queueCommand("user_delete", "Lobby", { user_id: "0002", mode: "disable" }),
+    );
+    expect(disabled.result).toMatchObject({ user_id: "0002", action: "disabled", punches: spooled });
+    expect(hik.users.find((u) => u.employeeNo === "0002")?.enabled).toBe(false);
+    expect(site.userReports.at(-1)).toMatchObject({ users: [{ user_id: "0002" }], complete: false });
+    expect([...site.stored.values()].every((s) => s.punch.user_id === "0002")).toBe(true);
   });
 });
