@@ -241,6 +241,22 @@ export class SidecarService {
             this.log.warn({ err: (error as Error).message }, "could not report the unknown ADMS terminal");
           });
         },
+        // Users the terminal uploads (enrolled or edited there, or answering DATA QUERY USERINFO): reported as they
+        // arrive, after the terminal was answered; metadata, so a failed report is only logged.
+        onUsers: (device, users) => {
+          void this.api
+            ?.reportDeviceUsers(
+              device.deviceName,
+              users.map((u) => u.record),
+              false,
+            )
+            .catch((error: unknown) => {
+              this.log.warn(
+                { device: device.deviceName, err: (error as Error).message },
+                "could not report ADMS terminal users",
+              );
+            });
+        },
         onRejects: (device, list) =>
           rejects.append(
             list.map((reject) => ({ device: device.deviceName, reject, at: new Date().toISOString() })),

@@ -1,4 +1,5 @@
 import { mkdtemp } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { parseConfig } from "../../../sidecar/src/config/loadConfig.js";
 import { Cmd } from "../../../sidecar/src/drivers/zk/protocol/constants.js";
 import { SidecarService } from "../../../sidecar/src/service/sidecarService.js";
 import { FakeSite } from "../../fakes/fakeSite.js";
+import { AdmsTerminal } from "../../simulators/adms/admsTerminal.js";
 import { hikEvents } from "../../simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../../simulators/hikvision/hikSimulator.js";
 import { scenario } from "../../simulators/zk/scenario.js";
@@ -18,9 +20,12 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function world(options: { confirmSeconds?: number; devices?: Record<string, unknown>[] } = {}) {
+async function world(
+  options: { confirmSeconds?: number; devices?: Record<string, unknown>[]; admsListen?: string } = {},
+) {
   const site = new FakeSite();
   await site.start();
+  site.admsListenAddress = options.admsListen ?? null;
   cleanup.push(() => site.stop());
   const sim = new ZkSimulator({
     scenario: scenario()
@@ -262,5 +267,50 @@ describe("device user commands on a Hikvision terminal", () => {
     expect(hik.users.find((u) => u.employeeNo === "0002")?.enabled).toBe(false);
     expect(site.userReports.at(-1)).toMatchObject({ users: [{ user_id: "0002" }], complete: false });
     expect([...site.stored.values()].every((s) => s.punch.user_id === "0002")).toBe(true);
+  });
+});
+
+describe("users an ADMS terminal pushes on its own", () => {
+  it("are reported to the site as they arrive (complete: false), a bad line never breaking the upload", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const free = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    const { site } = await world({
+      admsListen: `127.0.0.1:${port}`,
+      devices: [
+        {
+          name: "Canteen",
+          enabled: true,
+          driver: "adms",
+          serial_number: "ADMS0001",
+          time_zone: "Asia/Kolkata",
+        },
+      ],
+    });
+    const terminal = new AdmsTerminal({
+      host: "127.0.0.1",
+      port,
+      serialNumber: "ADMS0001",
+      pollIntervalMs: 50,
+      errorDelayMs: 200,
+    });
+    terminal.start();
+    cleanup.push(() => terminal.stop());
+    terminal.enrol({ pin: "0111", name: "Asha", fingerprints: 1 }, ["USER Name=NoPin"]);
+    await expect
+      .poll(() => site.deviceUsers.get("Canteen")?.get("0111"), { timeout: 10_000 })
+      .toEqual({
+        user_id: "0111",
+        name: "Asha",
+        card: null,
+        privilege: "user",
+        fingerprint: true,
+        face: null,
+      });
+    expect(site.userReports.every((r) => !r.complete)).toBe(true);
+    expect(terminal.stats.nonOkReplies).toBe(0);
   });
 });
