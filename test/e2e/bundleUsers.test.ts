@@ -1,10 +1,13 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseCsv } from "../../sidecar/src/output/csv.js";
+import { AdmsTerminal } from "../simulators/adms/admsTerminal.js";
+import { HikSimulator } from "../simulators/hikvision/hikSimulator.js";
 import { scenario } from "../simulators/zk/scenario.js";
 import { ZkSimulator } from "../simulators/zk/zkSimulator.js";
 
@@ -160,5 +163,75 @@ describe("biometric-sidecar users (the built bundle against the ZK simulator)", 
     expect(essl.stderr).toMatch(/\[DEVICE_UNSUPPORTED\].*do not manage device users/);
     const help = await cli("--help");
     expect(help.stdout).toMatch(/users push\s+--device URL --file employees\.csv \[--dry-run\]/);
+  });
+});
+
+describe("biometric-sidecar users for ADMS and Hikvision terminals (the built bundle)", () => {
+  it("adms://: the terminal calls in on --adms-port; list, set and a refused admin", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const free = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    const terminal = new AdmsTerminal({
+      host: "127.0.0.1",
+      port,
+      serialNumber: "ADMS0001",
+      pollIntervalMs: 100,
+      errorDelayMs: 100,
+      users: [
+        { pin: "1", name: "Boss", pri: 14 },
+        { pin: "0111", name: "Asha", fingerprints: 1 },
+      ],
+    });
+    terminal.start();
+    try {
+      const adms = ["--device", "adms://ADMS0001", "--adms-port", String(port), "--adms-host", "127.0.0.1"];
+      const list = await cli("users", "list", ...adms, "--wait", "20", "--out", "a.json");
+      expect(list.code).toBe(0);
+      expect(JSON.parse(await readFile(path.join(dir, "a.json"), "utf8"))).toEqual([
+        { user_id: "1", name: "Boss", card: null, privilege: "admin", fingerprint: null, face: null },
+        { user_id: "0111", name: "Asha", card: null, privilege: "user", fingerprint: true, face: null },
+      ]);
+      const set = await cli("users", "set", ...adms, "--user-id", "0222", "--name", "Ravi", "--card", "77");
+      expect(set.stdout).toMatch(/user 0222 on adms:\/\/ADMS0001: created/);
+      expect(terminal.users.at(-1)).toMatchObject({ pin: "0222", name: "Ravi", card: "77", pri: 0 });
+      const admin = await cli("users", "set", ...adms, "--user-id", "1", "--name", "X");
+      expect(admin.stderr).toMatch(/\[USER_IS_ADMIN\]/);
+    } finally {
+      await terminal.stop();
+    }
+  });
+
+  it("hikvision://: lists people with fingerprint and face presence", async () => {
+    const hik = new HikSimulator({
+      username: "admin",
+      password: "Passw0rd!",
+      events: [],
+      users: [
+        { employeeNo: "0001", name: "Admin", localUIRight: true },
+        { employeeNo: "0111", name: "Asha", numOfFP: 1 },
+      ],
+    });
+    await hik.start();
+    try {
+      const list = await cli(
+        "users",
+        "list",
+        "--device",
+        `hikvision://admin:Passw0rd!@127.0.0.1:${hik.address.port}`,
+        "--out",
+        "h.csv",
+      );
+      expect(list.code).toBe(0);
+      expect(list.stdout).not.toMatch(/Passw0rd/);
+      expect(parseCsv(await readFile(path.join(dir, "h.csv"), "utf8")).slice(1)).toEqual([
+        ["0001", "Admin", "", "admin", "false", "false"],
+        ["0111", "Asha", "", "user", "true", "false"],
+      ]);
+    } finally {
+      await hik.stop();
+    }
   });
 });
