@@ -15,6 +15,7 @@ export type IsapiCall = (req: {
   method: "POST" | "PUT";
   path: string;
   body: string;
+  signal?: AbortSignal;
 }) => Promise<{ status: number; body: string }>;
 
 /** A person as `UserInfo/Search` lists it (the fields we use). */
@@ -46,11 +47,11 @@ export class HikUsers {
     private readonly pageSize: number,
   ) {}
 
-  async read(): Promise<UserRecord[]> {
-    return (await this.search(null)).map(toRecord);
+  async read(signal?: AbortSignal): Promise<UserRecord[]> {
+    return (await this.search(null, signal)).map(toRecord);
   }
 
-  async set(input: UserInput, options: SetUserOptions = {}): Promise<SetUserResult> {
+  async set(input: UserInput, signal?: AbortSignal, options: SetUserOptions = {}): Promise<SetUserResult> {
     checkEmployeeNo(input.user_id);
     if ([...input.name].length > MAX_NAME)
       throw new SidecarError(
@@ -63,7 +64,7 @@ export class HikUsers {
         "DEVICE_UNSUPPORTED",
         `cards are separate records on a Hikvision terminal (CardInfo) and are not set from here; send user ${input.user_id} without a card`,
       );
-    const [existing] = await this.search(input.user_id);
+    const [existing] = await this.search(input.user_id, signal);
     if (existing?.admin) refuseAdmin(input.user_id);
     if (existing && existing.name === input.name && existing.enabled)
       return { user_id: input.user_id, action: "unchanged", record: toRecord(existing) };
@@ -99,8 +100,9 @@ export class HikUsers {
             RightPlan: [{ doorNo: 1, planTemplateNo: "1" }],
             localUIRight: false,
           },
+      signal,
     );
-    const [written] = await this.search(input.user_id);
+    const [written] = await this.search(input.user_id, signal);
     if (written?.name !== input.name)
       throw new DeviceError(
         "DEVICE_COMMAND_FAILED",
@@ -109,23 +111,24 @@ export class HikUsers {
     return { user_id: input.user_id, action, record: toRecord(written) };
   }
 
-  async delete(userId: string, mode: DeleteMode): Promise<DeleteUserResult> {
+  async delete(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
     checkEmployeeNo(userId);
-    const [existing] = await this.search(userId);
+    const [existing] = await this.search(userId, signal);
     if (!existing) return { user_id: userId, action: "absent" };
     if (existing.admin) refuseAdmin(userId);
     if (mode === "disable") {
-      await this.setUp({ employeeNo: userId, Valid: { ...validOf(existing), enable: false } });
+      await this.setUp({ employeeNo: userId, Valid: { ...validOf(existing), enable: false } }, signal);
       return { user_id: userId, action: "disabled" };
     }
     const response = await this.call({
       method: "PUT",
       path: "/ISAPI/AccessControl/UserInfo/Delete?format=json",
       body: JSON.stringify({ UserInfoDelCond: { EmployeeNoList: [{ employeeNo: userId }] } }),
+      ...(signal && { signal }),
     });
     if (response.status < 200 || response.status >= 300)
       throw isapiHttpError(`deleting user ${userId}`, response.status, response.body);
-    if ((await this.search(userId)).length)
+    if ((await this.search(userId, signal)).length)
       throw new DeviceError(
         "DEVICE_COMMAND_FAILED",
         `the terminal accepted deleting user ${userId} but still holds it`,
@@ -133,18 +136,19 @@ export class HikUsers {
     return { user_id: userId, action: "deleted" };
   }
 
-  private async setUp(userInfo: Record<string, unknown>): Promise<void> {
+  private async setUp(userInfo: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
     const response = await this.call({
       method: "PUT",
       path: "/ISAPI/AccessControl/UserInfo/SetUp?format=json",
       body: JSON.stringify({ UserInfo: userInfo }),
+      ...(signal && { signal }),
     });
     if (response.status < 200 || response.status >= 300)
       throw isapiHttpError(`setting user ${String(userInfo.employeeNo)}`, response.status, response.body);
   }
 
   /** Every person (or the one with this employee number), all pages, one searchID. */
-  private async search(employeeNo: string | null): Promise<HikPerson[]> {
+  private async search(employeeNo: string | null, signal?: AbortSignal): Promise<HikPerson[]> {
     const searchID = randomUUID();
     const people: HikPerson[] = [];
     for (let position = 0, pages = 0; pages < MAX_PAGES; pages++) {
@@ -159,6 +163,7 @@ export class HikUsers {
             ...(employeeNo !== null && { EmployeeNoList: [{ employeeNo }] }),
           },
         }),
+        ...(signal && { signal }),
       });
       if (response.status < 200 || response.status >= 300)
         throw isapiHttpError("the user search", response.status, response.body);

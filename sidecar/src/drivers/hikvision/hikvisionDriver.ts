@@ -161,16 +161,16 @@ export class HikvisionDriver implements DeviceDriver {
     );
   }
 
-  async readUsers(): Promise<UserRecord[]> {
-    return this.users.read();
+  async readUsers(signal?: AbortSignal): Promise<UserRecord[]> {
+    return this.users.read(signal);
   }
 
-  async setUser(user: UserInput, _signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
-    return this.users.set(user, options);
+  async setUser(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
+    return this.users.set(user, signal, options);
   }
 
-  async deleteUser(userId: string, mode: DeleteMode): Promise<DeleteUserResult> {
-    return this.users.delete(userId, mode);
+  async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
+    return this.users.delete(userId, mode, signal);
   }
 
   get deviceId(): string {

@@ -28,6 +28,8 @@ import {
 
 interface UserTable extends DecodedUsers {
   readonly pinWidth: number;
+  /** Users the device can hold (0: it does not say). */
+  readonly capacity: number;
 }
 
 /**
@@ -67,6 +69,12 @@ export class ZkUsers {
     if (existing) {
       await this.client.writeUser(patchUserRecord(table.records[index]!, size, input.name, card), signal);
     } else {
+      if (table.capacity > 0 && table.users.length >= table.capacity)
+        throw new DeviceError(
+          "DEVICE_COMMAND_FAILED",
+          `the device's user memory is full (${table.users.length} of ${table.capacity}); user ${input.user_id} was not added`,
+          { details: { users: table.users.length, capacity: table.capacity } },
+        );
       const uid = freeUid(table.users);
       // New users get normal privilege (0), never more.
       const user: ZkUser = { uid, userId: input.user_id, name: input.name, privilege: 0, card };
@@ -115,7 +123,7 @@ export class ZkUsers {
     const recordSize = sizes.users === 0 ? await this.emptyTableFormat(signal) : decoded.recordSize;
     const width = Number(await this.client.readOption("~PIN2Width", signal));
     const pinWidth = Number.isInteger(width) && width >= 1 && width <= 24 ? width : DEFAULT_PIN_WIDTH;
-    return { ...decoded, recordSize, pinWidth };
+    return { ...decoded, recordSize, pinWidth, capacity: sizes.userCapacity };
   }
 
   /** An empty table shows no record size; the device's ~UserExtFmt says which one it writes. */

@@ -143,6 +143,18 @@ describe("ZK device users against the simulator", () => {
     expect(table(sim)).toEqual([[1, "9", "First", 0, 0]]);
   });
 
+  it("says so when the user memory is full", async () => {
+    const { driver } = await start({
+      scenario: scenario().addUser({ userId: "1", name: "Only" }).capacities({ users: 1 }).build(),
+    });
+    await expect(driver.setUser({ user_id: "2", name: "Two" })).rejects.toMatchObject({
+      code: "DEVICE_COMMAND_FAILED",
+      message: expect.stringMatching(/user memory is full \(1 of 1\)/),
+    });
+    // Renaming the one there still works.
+    expect(await driver.setUser({ user_id: "1", name: "Renamed" })).toMatchObject({ action: "updated" });
+  });
+
   it("keeps the user's punches in the log when the user is deleted", async () => {
     const { sim, driver } = await start({ scenario: stringDevice() });
     await driver.deleteUser("0111", "delete");
