@@ -73,6 +73,17 @@ export const ERROR_CODES = {
   CLEAR_NOT_CONFIRMED: true,
   /** The log changed after it was read (a punch arrived, the count moved); not cleared. */
   CLEAR_LOG_CHANGED: true,
+  // Issue 13: device users managed from the site (users_read, user_set, user_delete) and the CLI.
+  /** A user id the device family cannot hold as given (non-numeric on 28-byte ZK records, too long); never truncated. */
+  USER_ID_INVALID: false,
+  /** A name too long for the family's field, or with characters it cannot store; never truncated. */
+  USER_NAME_INVALID: false,
+  /** A card number the family cannot store (ZK: a whole number up to 4294967295). */
+  USER_CARD_INVALID: false,
+  /** The device user is privileged (admin, manager, enroller): never changed or deleted from here. */
+  USER_IS_ADMIN: false,
+  /** Punches read from the device for this user are not all staged on the site yet; the user was not deleted. */
+  USER_PUNCHES_UNCONFIRMED: true,
 } as const satisfies Record<string, boolean>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -177,6 +177,34 @@ describe(`sidecar ↔ site contract (${real ? "real site" : "fake site"})`, () =
     await api.heartbeat({ version: "contract", spool_depth: 0, devices: [] });
   });
 
+  it("report_device_users takes the whole list, then one user and a removal, and answers how many it received", async () => {
+    const user = (user_id: string, name: string) => ({
+      user_id,
+      name,
+      card: null,
+      privilege: "user" as const,
+      fingerprint: null,
+      face: null,
+    });
+    const admin = {
+      ...user("1", "Boss"),
+      privilege: "admin" as const,
+      card: "4000123",
+      fingerprint: true,
+      face: false,
+    };
+    expect(
+      await api.reportDeviceUsers(t.device, [admin, user("0111", "Asha"), user("111", "Ravi")], true),
+    ).toBe(3);
+    expect(await api.reportDeviceUsers(t.device, [user("0111", "Asha Verma")], false)).toBe(1);
+    expect(await api.reportDeviceUsers(t.device, [], false, ["111"])).toBe(0);
+    await expect(
+      new SiteApi(client, `${t.sidecar}-not-mine`).reportDeviceUsers(t.device, [], true),
+    ).rejects.toMatchObject({
+      details: { siteCode: expect.stringMatching(/NOT_YOUR_SIDECAR|UNKNOWN_SIDECAR/) },
+    });
+  });
+
   it("a queued command nudges the sidecar over socket.io, and claim → progress → complete ends it Done", async () => {
     const nudges: string[] = [];
     const channel = new CommandChannel({

@@ -44,6 +44,15 @@ export class FakeSite {
   private readonly faults: FakeSiteFault[] = [];
   readonly commands = new Map<string, FakeCommand>();
   readonly heartbeats: unknown[] = [];
+  /** Device users as report_device_users left them, per device, by user_id. */
+  readonly deviceUsers = new Map<string, Map<string, Record<string, unknown>>>();
+  /** Every report_device_users call, in order. */
+  readonly userReports: {
+    device: string;
+    users: Record<string, unknown>[];
+    complete: boolean;
+    removed: string[];
+  }[] = [];
 
   /** The device entries of the latest heartbeat. */
   heartbeatDevices(): { device: string; online?: boolean; error?: string; memory_used_percent?: number }[] {
@@ -86,6 +95,11 @@ export class FakeSite {
 
   fail(fault: FakeSiteFault): void {
     this.faults.push(fault);
+  }
+
+  /** The site recovers: every injected fault is dropped. */
+  clearFaults(): void {
+    this.faults.splice(0);
   }
 
   /** The user behind an Authorization header, as frappe.realtime.get_user_info answers it. */
@@ -194,9 +208,14 @@ export class FakeSite {
   ): void {
     const commandOf = (): FakeCommand | undefined => this.commands.get(String(body.command));
     if (
-      ["heartbeat", "get_config", "claim_commands", "report_unknown_device", "confirm_punches"].includes(
-        name,
-      ) &&
+      [
+        "heartbeat",
+        "get_config",
+        "claim_commands",
+        "report_unknown_device",
+        "confirm_punches",
+        "report_device_users",
+      ].includes(name) &&
       body.sidecar !== this.sidecarName
     ) {
       return this.send(res, method, 403, { code: "NOT_YOUR_SIDECAR", exc_type: "PermissionError" });
@@ -242,6 +261,21 @@ export class FakeSite {
         this.onConfirm?.(String(body.device), uids);
         const missing = uids.filter((uid) => this.stored.get(uid)?.punch.device !== body.device);
         return this.send(res, method, 200, { message: { missing } });
+      }
+      case "report_device_users": {
+        // Complete: the list is every user on the device. Otherwise these changed and `removed` are gone.
+        const device = String(body.device);
+        const users = Array.isArray(body.users) ? (body.users as Record<string, unknown>[]) : [];
+        const removed = Array.isArray(body.removed) ? body.removed.map(String) : [];
+        const complete = body.complete === true;
+        this.userReports.push({ device, users, complete, removed });
+        const table = complete
+          ? new Map<string, Record<string, unknown>>()
+          : (this.deviceUsers.get(device) ?? new Map<string, Record<string, unknown>>());
+        for (const user of users) table.set(String(user.user_id), user);
+        for (const userId of removed) table.delete(userId);
+        this.deviceUsers.set(device, table);
+        return this.send(res, method, 200, { message: { received: users.length } });
       }
       case "report_progress": {
         const command = commandOf();

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatNaive } from "../../sidecar/src/domain/naiveTime.js";
+import { ZkDriver } from "../../sidecar/src/drivers/zk/zkDriver.js";
 import type { AttendanceFormat, UserFormat } from "../simulators/zk/formats.js";
 import { scenario } from "../simulators/zk/scenario.js";
 import type { Scenario } from "../simulators/zk/scenario.js";
@@ -321,5 +322,31 @@ describe.skipIf(problem !== null)("pyzk oracle reads the ZK simulator", () => {
     expect(seenAttendance(r)[0]).toEqual(expectedAttendance(s)[0]);
     expect(r.attendance!.length).toBe(Math.floor((49 * 7) / 40));
     expect(seenAttendance(r).slice(1)).not.toEqual(expectedAttendance(s).slice(1, r.attendance!.length));
+  });
+});
+
+describe.skipIf(problem !== null)("pyzk oracle reads the users our ZK driver wrote", () => {
+  it.each([72, 28] as const)("%i-byte user records: created, renamed and deleted users", async (format) => {
+    const base =
+      format === 72
+        ? scenario().addUser({ userId: "1", uid: 1, name: "Boss", privilege: 14 })
+        : scenario({ idKind: "numeric" }).addUser({ userId: "1", uid: 1, name: "Boss", privilege: 14 });
+    const sim = await serve({ scenario: base.addUser({ userId: "50", uid: 2, name: "Gone" }).build() });
+    const driver = new ZkDriver({ host: sim.address.host, port: sim.address.tcpPort, timeoutMs: 2_000 });
+    try {
+      await driver.setUser({ user_id: format === 72 ? "0111" : "111", name: "Asha", card: "4000000000" });
+      await driver.setUser({ user_id: "4021", name: "Neha" });
+      await driver.setUser({ user_id: "4021", name: "Neha K" });
+      await driver.deleteUser("50", "delete");
+    } finally {
+      await driver.disconnect();
+    }
+    const r = await runPyzk(sim);
+    expect(r).toMatchObject({ ok: true });
+    expect(seenUsers(r)).toEqual([
+      [1, "1", "Boss", 14, 0],
+      [3, format === 72 ? "0111" : "111", "Asha", 0, 4_000_000_000],
+      [4, "4021", "Neha K", 0, 0],
+    ]);
   });
 });

@@ -7,6 +7,8 @@ import { runDemo } from "./commands/demo.js";
 import { runService } from "./commands/run.js";
 import { runSimulate } from "./commands/simulate.js";
 import { runUnitFiles } from "./commands/unitFiles.js";
+import { runUsers } from "./commands/users.js";
+import { planUsers } from "./commands/usersPlan.js";
 import { USAGE } from "./usage.js";
 
 declare const SIDECAR_VERSION: string | undefined;
@@ -52,8 +54,10 @@ export async function main(
         return await runSimulate(rest, args, print);
       case "demo":
         return await runDemo(args, logger, print);
+      case "users":
+        return await runUsers(planUsers(rest[0], args), logger, print);
       default:
-        throw new ConfigError([`unknown command "${command}" (run, pull, unit, simulate, demo)`]);
+        throw new ConfigError([`unknown command "${command}" (run, pull, users, unit, simulate, demo)`]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -32,6 +32,20 @@ Usage:
       answered OK; what it pushes on its own outside the window goes to FILE.outside-window.csv. tz is the
       zone of its clock (sent to it; default: this computer's). Terminals not listed are refused and named.
       --dry-run cannot be used with adms:// devices (what a terminal is answered OK for must be kept).
+  biometric-sidecar users list   --device URL [--out FILE.csv|FILE.json]
+  biometric-sidecar users set    --device URL --user-id ID --name NAME [--card N]
+  biometric-sidecar users delete --device URL --user-id ID [--punches-saved]
+  biometric-sidecar users push   --device URL --file employees.csv [--dry-run]
+      Device users without a site, on one device (zk://, hikvision://, adms:// with --adms-port, --adms-host
+      and --wait as for pull: the terminal must call in). list prints user_id, name, card, privilege,
+      fingerprint, face (empty: the device does not say). set creates or updates one user with normal
+      privilege. push does the same for every row of a CSV with columns user_id,name[,card] and prints per user
+      what it would do (--dry-run) or did: create, update, unchanged, or refused with a code; it never deletes.
+      Ids are kept as written ("0111" is not "111"). An id or name the device cannot hold is refused
+      (USER_ID_INVALID, USER_NAME_INVALID), never cut; admin users on the device are never changed or deleted
+      (USER_IS_ADMIN). delete refuses while the user has punches on the device (USER_PUNCHES_UNCONFIRMED),
+      since no site confirms them here: pull them first, then add --punches-saved. ZK terminals cannot disable
+      a user, only delete. eSSL eTimeTrackLite/eBioServer web services do not manage users (DEVICE_UNSUPPORTED).
   biometric-sidecar simulate zk [--records N] [--port P] [--commkey K] [--format 40|16|8] [--tz Area/City]
       Runs a simulated ZKTeco terminal on 127.0.0.1 (TCP and UDP on the same port) until Ctrl-C.
   biometric-sidecar simulate hikvision|essl [--records N] [--port P] [--connection polite|closeSilently|dropIdle]
@@ -48,4 +62,4 @@ Usage:
   biometric-sidecar --version | --help
 
 Common options: --log-level debug|info|warn|error|silent (logs are JSON lines on stderr; default warn)
-Exit codes: 0 done, 1 a device or file failed (the others still ran), 2 bad arguments or configuration.`;
+Exit codes: 0 done, 1 a device, file or user failed (the others still ran), 2 bad arguments or configuration.`;

@@ -63,7 +63,7 @@ export const siteSchema = z
     claimIntervalSeconds: z.number().int().min(5).max(3600).default(30),
     heartbeatIntervalSeconds: z.number().int().min(5).max(3600).default(60),
     configRefreshSeconds: z.number().int().min(30).max(86_400).default(300),
-    /** Clear Log: how long to wait for the site to confirm every punch read before giving up (not clearing). */
+    /** Clear Log and user deletes: how long to wait for the site to confirm the punches read before giving up. */
     clearConfirmSeconds: z.number().int().min(5).max(3600).default(120),
   })
   .strict()

@@ -1,6 +1,14 @@
 import type { ErrorCode } from "../errors.js";
 import type { NaiveDateTime } from "../domain/naiveTime.js";
 import type { Punch } from "../domain/punch.js";
+import type {
+  DeleteMode,
+  DeleteUserResult,
+  SetUserOptions,
+  SetUserResult,
+  UserInput,
+  UserRecord,
+} from "../domain/deviceUser.js";
 
 /** The device families the sidecar speaks to. */
 export type DriverKind = "zk" | "adms" | "hikvision" | "essl";
@@ -16,6 +24,10 @@ export interface DriverCapabilities {
   readonly clearLog: boolean;
   /** The device filters by date itself; otherwise every read is a full read filtered afterwards. */
   readonly filtersByDate: boolean;
+  /** Device users can be read, set and deleted (readUsers, setUser, deleteUser). Absent: false. */
+  readonly users?: boolean;
+  /** deleteUser can disable a user instead of deleting it. Absent: false. */
+  readonly disableUser?: boolean;
 }
 
 export interface DeviceInfo {
@@ -79,6 +91,11 @@ export interface ReadProgress {
 
 export interface ReadOptions {
   readonly window?: TimeWindow;
+  /**
+   * Only this user's punches are needed (before deleting the user): a device that can filter by user does so
+   * (Hikvision employeeNoString); others read everything. Callers still filter by user id.
+   */
+  readonly userId?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ReadProgress) => void;
 }
@@ -117,5 +134,18 @@ export interface DeviceDriver {
   clearLog?(options: ClearLogOptions): Promise<ClearLogResult>;
   /** Streams punches as they happen until `signal` aborts. Each is acknowledged to the device after `onPunch` resolves. */
   live?(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /** Every user on the device (capabilities.users). */
+  readUsers?(signal?: AbortSignal): Promise<UserRecord[]>;
+  /**
+   * Creates or updates one user; never a privileged one (USER_IS_ADMIN), new users get normal privilege. An id
+   * or name the family cannot hold is refused (USER_ID_INVALID / USER_NAME_INVALID), never truncated.
+   * With `dryRun` it only decides what it would do.
+   */
+  setUser?(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult>;
+  /**
+   * Deletes (or disables, where capabilities.disableUser) one user; never a privileged one. Only the procedure
+   * that first makes sure the site confirmed the user's punches calls it (service/userDeleter.ts).
+   */
+  deleteUser?(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult>;
   disconnect(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 import type { SyncLogTags } from "./syncLogTags.js";
 import { Slots } from "../util/slots.js";
 import { LogClearer } from "./logClearer.js";
+import { UserCommands } from "./userCommands.js";
 
 export interface CommandRunnerOptions {
   readonly api: SiteApi;
@@ -30,6 +31,9 @@ export interface CommandRunnerOptions {
   /** clear_log: how long to wait for the site to confirm every punch read before refusing the clear. */
   readonly clearConfirmTimeoutMs?: number;
   readonly clearConfirmEveryMs?: number;
+  /** user_delete: how long to wait for the site to confirm the user's punches before refusing the delete. */
+  readonly userConfirmTimeoutMs?: number;
+  readonly userConfirmEveryMs?: number;
 }
 
 const APPEND_BATCH = 1000;
@@ -56,6 +60,7 @@ export class CommandRunner {
   private readonly running = new Set<Promise<void>>();
   private readonly slots: Slots;
   private readonly clearer: LogClearer;
+  private readonly users: UserCommands;
 
   constructor(private readonly options: CommandRunnerOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: "commands" });
@@ -67,6 +72,15 @@ export class CommandRunner {
       ...(options.onSpooled && { onSpooled: options.onSpooled }),
       ...(options.clearConfirmTimeoutMs !== undefined && { confirmTimeoutMs: options.clearConfirmTimeoutMs }),
       ...(options.clearConfirmEveryMs !== undefined && { confirmEveryMs: options.clearConfirmEveryMs }),
+      ...(options.logger && { logger: options.logger }),
+    });
+    this.users = new UserCommands({
+      api: options.api,
+      withDevice: (device, work) => options.supervisor.withDevice(device, work),
+      sink: options.sink,
+      ...(options.onSpooled && { onSpooled: options.onSpooled }),
+      ...(options.userConfirmTimeoutMs !== undefined && { confirmTimeoutMs: options.userConfirmTimeoutMs }),
+      ...(options.userConfirmEveryMs !== undefined && { confirmEveryMs: options.userConfirmEveryMs }),
       ...(options.logger && { logger: options.logger }),
     });
   }
@@ -160,6 +174,12 @@ export class CommandRunner {
         return this.syncTime(this.device(command));
       case "clear_log":
         return this.tagged(command, (runtime) => this.clearLog(command, runtime));
+      case "users_read":
+      case "user_set":
+        return this.users.run(command, this.device(command));
+      case "user_delete":
+        // Tagged: the user's punches read before the delete are spooled under the command's Sync Log.
+        return this.tagged(command, (runtime) => this.users.run(command, runtime));
       default:
         throw new SidecarError(
           "DEVICE_COMMAND_FAILED",

@@ -1,9 +1,9 @@
 import type { Punch } from "../domain/punch.js";
 import type { PunchSink } from "../devices/devicePoller.js";
 import type { ReadResult, RecordReject } from "../drivers/driver.js";
-import { DeviceError, SidecarError, toSidecarError } from "../errors.js";
+import { DeviceError, SidecarError } from "../errors.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
-import { sleep } from "../util/abort.js";
+import { waitUntilConfirmed } from "./confirmWait.js";
 import type { DeviceRuntime } from "./deviceSupervisor.js";
 
 const APPEND_BATCH = 1000;
@@ -156,37 +156,19 @@ export class LogClearer {
     onStep: (step: ClearStep, detail: string) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const deadline = this.now() + (this.options.confirmTimeoutMs ?? 120_000);
-    let missing = [...uids];
-    let siteError: SidecarError | null = null;
-    while (missing.length) {
-      try {
-        missing = await this.options.unconfirmed(device, missing, signal);
-        siteError = null;
-      } catch (error) {
-        siteError = toSidecarError(error, "SITE_UNAVAILABLE");
-        if (!siteError.retryable) throw siteError;
-      }
-      if (!missing.length) break;
-      if (this.now() >= deadline) {
-        throw new SidecarError(
-          "CLEAR_NOT_CONFIRMED",
-          siteError
-            ? `${device}: the site could not confirm the punches read (${siteError.code}: ${siteError.message}); not cleared`
-            : `${device}: ${missing.length} of ${uids.size} punches read are not staged on the site yet; not cleared`,
-          {
-            details: {
-              unconfirmed: missing.length,
-              read: uids.size,
-              ...(siteError && { siteError: siteError.code }),
-            },
-          },
-        );
-      }
-      onStep("confirm", `waiting for the site to confirm ${missing.length} of ${uids.size} punches`);
-      this.options.onSpooled?.();
-      await sleep(this.options.confirmEveryMs ?? 2_000, signal);
-    }
+    await waitUntilConfirmed(device, uids, {
+      unconfirmed: this.options.unconfirmed,
+      timeoutMs: this.options.confirmTimeoutMs ?? 120_000,
+      everyMs: this.options.confirmEveryMs ?? 2_000,
+      code: "CLEAR_NOT_CONFIRMED",
+      consequence: "not cleared",
+      now: this.now,
+      ...(signal && { signal }),
+      onWaiting: (missing, total) => {
+        onStep("confirm", `waiting for the site to confirm ${missing} of ${total} punches`);
+        this.options.onSpooled?.();
+      },
+    });
   }
 }
 

@@ -144,6 +144,9 @@ export class SidecarService {
       logger: this.log,
       clearConfirmTimeoutMs: site.clearConfirmSeconds * 1000,
       clearConfirmEveryMs: 1000,
+      // A user delete waits for the site the same way a clear does.
+      userConfirmTimeoutMs: site.clearConfirmSeconds * 1000,
+      userConfirmEveryMs: 1000,
     });
     const runner = this.runner;
     this.channel = new CommandChannel({
@@ -237,6 +240,22 @@ export class SidecarService {
           void this.api?.reportUnknownDevice(serialNumber, address).catch((error: unknown) => {
             this.log.warn({ err: (error as Error).message }, "could not report the unknown ADMS terminal");
           });
+        },
+        // Users the terminal uploads (enrolled or edited there, or answering DATA QUERY USERINFO): reported as they
+        // arrive, after the terminal was answered; metadata, so a failed report is only logged.
+        onUsers: (device, users) => {
+          void this.api
+            ?.reportDeviceUsers(
+              device.deviceName,
+              users.map((u) => u.record),
+              false,
+            )
+            .catch((error: unknown) => {
+              this.log.warn(
+                { device: device.deviceName, err: (error as Error).message },
+                "could not report ADMS terminal users",
+              );
+            });
         },
         onRejects: (device, list) =>
           rejects.append(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { UserRecord } from "../domain/deviceUser.js";
 import { SiteError } from "../errors.js";
 import type { SiteClient } from "./siteClient.js";
 
@@ -40,12 +41,17 @@ export const commandTypes = [
   "sync_time",
   "reload_config",
   "clear_log",
+  "users_read",
+  "user_set",
+  "user_delete",
 ] as const;
 
 /** uids per confirm_punches call (each ≤ 64 characters: ~130 KB of request). */
 const CONFIRM_CHUNK = 2000;
 
 const confirmSchema = z.object({ missing: z.array(z.string()) });
+
+const usersReceivedSchema = z.object({ received: z.number().int().nonnegative() });
 
 const commandSchema = z.object({
   name: z.string(),
@@ -163,6 +169,29 @@ export class SiteApi {
       missing.push(...answer.missing);
     }
     return missing;
+  }
+
+  /**
+   * Reports a device's users (the site's Device User rows have one writer: these reports). `complete`: this is
+   * every user on the device, so the site drops the rows it has that are not listed; otherwise only these
+   * users changed, and `removed` names the ones that are gone. Answers how many records the site took.
+   */
+  async reportDeviceUsers(
+    device: string,
+    users: readonly UserRecord[],
+    complete: boolean,
+    removed?: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<number> {
+    return parse(
+      usersReceivedSchema,
+      await this.client.call(
+        `${METHOD}.report_device_users`,
+        { sidecar: this.sidecar, device, users, complete, ...(removed && { removed }) },
+        signal,
+      ),
+      "report_device_users",
+    ).received;
   }
 
   async completeCommand(

@@ -27,6 +27,20 @@ export interface TerminalPunch {
   readonly verify?: number;
 }
 
+/** A user in the terminal's memory (what DATA UPDATE/DELETE/QUERY USERINFO act on). */
+export interface AdmsTerminalUser {
+  readonly pin: string;
+  readonly name: string;
+  /** 0 user, 2 enroller, 6 admin, 14 super admin. */
+  readonly pri?: number;
+  readonly card?: string;
+  readonly passwd?: string;
+  readonly grp?: string;
+  /** Enrolled templates: FP / FACE lines are uploaded with the user. */
+  readonly fingerprints?: number;
+  readonly face?: boolean;
+}
+
 export interface AdmsTerminalOptions {
   readonly host: string;
   readonly port: number;
@@ -59,6 +73,7 @@ export interface AdmsTerminalOptions {
   readonly firmware?: string;
   /** Upload a DATA QUERY's range before answering the command (default) or after. */
   readonly replyBeforeQueryUpload?: boolean;
+  readonly users?: readonly AdmsTerminalUser[];
 }
 
 export interface AdmsTerminalStats {
@@ -95,6 +110,9 @@ export class AdmsTerminal {
   private sentInfo = false;
   private clockOffsetMs = 0;
   private readonly queryQueue: { records: TerminalPunch[]; onDone?: () => void }[] = [];
+  private userTable: AdmsTerminalUser[];
+  /** OPERLOG uploads waiting (user lines), each answered OK before the next. */
+  private readonly operlogQueue: { lines: string[]; onDone?: () => void }[] = [];
   private readonly pendingReplies: string[] = [];
   private readonly faults: AdmsFaultBook;
   private lastFailedBatch: string | null = null;
@@ -114,6 +132,22 @@ export class AdmsTerminal {
   constructor(private readonly options: AdmsTerminalOptions) {
     this.log.push(...(options.punches ?? []));
     this.faults = new AdmsFaultBook(options.faults ?? []);
+    this.userTable = [...(options.users ?? [])];
+  }
+
+  /** The users in the terminal's memory now. */
+  get users(): readonly AdmsTerminalUser[] {
+    return this.userTable;
+  }
+
+  /**
+   * Someone enrols (or edits) a user at the terminal: it keeps the user and pushes the USER line, and its
+   * FP/FACE lines, as an OPERLOG on its own. Extra raw lines (even garbage) can ride along.
+   */
+  enrol(user: AdmsTerminalUser, extraLines: readonly string[] = []): void {
+    this.userTable = [...this.userTable.filter((u) => u.pin !== user.pin), user];
+    this.operlogQueue.push({ lines: [...this.userLines(user), ...extraLines] });
+    this.wake();
   }
 
   get serialNumber(): string {
@@ -239,6 +273,14 @@ export class AdmsTerminal {
         await this.sendReplies();
         continue;
       }
+      const operlog = this.operlogQueue[0];
+      if (operlog) {
+        if (await this.uploadOperlog(operlog.lines)) {
+          this.operlogQueue.shift();
+          operlog.onDone?.();
+        } else await this.sleep(this.errorDelayMs);
+        continue;
+      }
       const query = this.queryQueue[0];
       if (query) {
         const size = this.options.batchSize ?? 100;
@@ -339,6 +381,76 @@ export class AdmsTerminal {
     return false;
   }
 
+  private userLines(u: AdmsTerminalUser): string[] {
+    const lines = [
+      `USER PIN=${u.pin}\tName=${u.name}\tPri=${u.pri ?? 0}\tPasswd=${u.passwd ?? ""}\tCard=${u.card ?? ""}\tGrp=${u.grp ?? "1"}\tTZ=0000000000000000\tVerify=0\tViceCard=`,
+    ];
+    for (let fid = 0; fid < (u.fingerprints ?? 0); fid++)
+      lines.push(`FP PIN=${u.pin}\tFID=${fid}\tSize=8\tValid=1\tTMP=U0lNRlBUTVA=`);
+    if (u.face) lines.push(`FACE PIN=${u.pin}\tFID=0\tSize=8\tValid=1\tTMP=U0lNRkFDRQ==`);
+    return lines;
+  }
+
+  private async uploadOperlog(lines: readonly string[]): Promise<boolean> {
+    const eol = this.options.lineEnding ?? "\n";
+    this.stats.uploads++;
+    const response = await this.send(
+      "attlog",
+      "POST",
+      this.path("cdata", `&table=OPERLOG&Stamp=${Date.now() % 1_000_000}`),
+      lines.join(eol) + eol,
+    );
+    const ok = response !== null && response.status === 200 && response.body.startsWith("OK");
+    if (ok) this.stats.okReplies++;
+    else if (response) this.stats.nonOkReplies++;
+    return ok;
+  }
+
+  /** DATA UPDATE / DELETE / QUERY USERINFO, as ZK firmware runs them. */
+  private userCommand(command: string, reply: (cmd: string, code?: number) => void): void {
+    const m = /^DATA (UPDATE|DELETE|QUERY) USERINFO ?(.*)$/.exec(command)!;
+    const fields = new Map<string, string>();
+    for (const part of (m[2] ?? "").split("\t")) {
+      const eq = part.indexOf("=");
+      if (eq > 0) fields.set(part.slice(0, eq), part.slice(eq + 1));
+    }
+    const pin = fields.get("PIN");
+    const existing = pin === undefined ? undefined : this.userTable.find((u) => u.pin === pin);
+    switch (m[1]) {
+      case "UPDATE": {
+        const name = fields.get("Name") ?? existing?.name ?? "";
+        // Firmware limits: a PIN of 1–9 letters or digits, a 24-byte name.
+        if (!pin || !/^[A-Za-z0-9]{1,9}$/.test(pin) || Buffer.byteLength(name) > 24) return reply("DATA", -1);
+        const user: AdmsTerminalUser = {
+          ...existing,
+          pin,
+          name,
+          pri: Number(fields.get("Pri") ?? existing?.pri ?? 0),
+          card: fields.get("Card") ?? existing?.card ?? "",
+          passwd: fields.get("Passwd") ?? existing?.passwd ?? "",
+          grp: fields.get("Grp") ?? existing?.grp ?? "1",
+        };
+        this.userTable = existing
+          ? this.userTable.map((u) => (u === existing ? user : u))
+          : [...this.userTable, user];
+        return reply("DATA");
+      }
+      case "DELETE":
+        if (!existing) return reply("DATA", -10);
+        this.userTable = this.userTable.filter((u) => u !== existing);
+        return reply("DATA");
+      default: {
+        if (pin !== undefined && !existing) return reply("DATA", -10);
+        const users = existing ? [existing] : this.userTable;
+        // The users go up as an OPERLOG, then the command is answered.
+        this.operlogQueue.push({
+          lines: users.flatMap((u) => this.userLines(u)),
+          onDone: () => reply("DATA"),
+        });
+      }
+    }
+  }
+
   private async poll(): Promise<void> {
     const info = this.sentInfo
       ? ""
@@ -371,6 +483,12 @@ export class AdmsTerminal {
     };
     if (failing) {
       reply(word);
+      return;
+    }
+    if (/^DATA (UPDATE|DELETE|QUERY) USERINFO\b/.test(command)) {
+      this.userCommand(command, (cmd, code = 0) =>
+        this.pendingReplies.push(`ID=${id}&Return=${code}&CMD=${cmd}`),
+      );
       return;
     }
     if (command.startsWith("DATA QUERY ATTLOG")) {

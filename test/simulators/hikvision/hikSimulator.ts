@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ConnectionQuirk, LoopbackHttpServer } from "../shared/loopbackHttpServer.js";
+import { type HikAnswer, type HikUser, HikUserTable } from "./hikUsers.js";
 
 /**
  * A Hikvision access-control terminal's ISAPI on loopback (device-protocols.md §4): Digest auth (MD5,
@@ -65,6 +66,8 @@ export interface HikSimulatorOptions {
   readonly maxSearches?: number;
   /** Reusing a searchID with a new condition returns the old search's results (a firmware quirk). Default true. */
   readonly staleSearchReuse?: boolean;
+  /** The person table (UserInfo Search/SetUp/Delete). Absent: empty, and UserInfo/Count counts event employees. */
+  readonly users?: readonly HikUser[];
 }
 
 export interface HikStats {
@@ -117,6 +120,7 @@ export class HikSimulator {
   private events: HikEvent[];
   private clockOffsetMs = 0;
   private timeZoneText: string;
+  private readonly userTable: HikUserTable;
   readonly stats: HikStats = { requests: {}, authFailures: 0, conditions: [], pagesServed: 0, timesSet: [] };
 
   constructor(private readonly options: HikSimulatorOptions) {
@@ -128,6 +132,17 @@ export class HikSimulator {
     this.events = [...options.events].sort((a, b) => a.serialNo - b.serialNo);
     this.armed = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? 1 }));
     this.timeZoneText = options.timeZone ?? "CST-5:30:00";
+    this.userTable = new HikUserTable(options.users ?? [], options.maxResultsCap ?? 30);
+  }
+
+  /** The person table as the device holds it now. */
+  get users(): readonly HikUser[] {
+    return this.userTable.all;
+  }
+
+  /** Every UserInfoSearchCond received, in order. */
+  get userSearches(): readonly Record<string, unknown>[] {
+    return this.userTable.searches;
   }
 
   start(): Promise<{ host: string; port: number }> {
@@ -225,8 +240,18 @@ export class HikSimulator {
       });
     if (path === "/ISAPI/AccessControl/UserInfo/Count" && method === "GET")
       return this.json(res, 200, {
-        UserInfoCount: { userNumber: new Set(this.events.map((e) => e.employeeNoString)).size },
+        UserInfoCount: {
+          userNumber: this.options.users
+            ? this.userTable.all.length
+            : new Set(this.events.map((e) => e.employeeNoString)).size,
+        },
       });
+    if (path === "/ISAPI/AccessControl/UserInfo/Search" && method === "POST")
+      return this.answer(res, this.userTable.search(body));
+    if (path === "/ISAPI/AccessControl/UserInfo/SetUp" && method === "PUT")
+      return this.answer(res, this.userTable.setUp(body));
+    if (path === "/ISAPI/AccessControl/UserInfo/Delete" && method === "PUT")
+      return this.answer(res, this.userTable.delete(body));
     return this.json(res, 404, {
       statusCode: 4,
       statusString: "Invalid Operation",
@@ -386,7 +411,8 @@ export class HikSimulator {
         (minor === 0 || e.minor === minor) &&
         (Number.isNaN(t) || (t >= start && t <= end)) &&
         e.serialNo >= begin &&
-        e.serialNo <= endSerial
+        e.serialNo <= endSerial &&
+        (typeof cond.employeeNoString !== "string" || e.employeeNoString === cond.employeeNoString)
       );
     });
     return cond.timeReverseOrder === true ? selected.reverse() : selected;
@@ -446,6 +472,10 @@ export class HikSimulator {
       "application/xml",
       "<ResponseStatus><statusCode>1</statusCode><statusString>OK</statusString></ResponseStatus>",
     );
+  }
+
+  private answer(res: ServerResponse, answer: HikAnswer): void {
+    this.json(res, answer.status, answer.body);
   }
 
   private json(res: ServerResponse, status: number, value: unknown): void {

@@ -57,6 +57,31 @@ export class DeviceState {
     this.attendanceCache = null;
   }
 
+  /**
+   * CMD_USER_WRQ as firmware does it: a known uid is replaced, a new one appended. Refused (false) when the id
+   * belongs to another uid (ids are unique on a device), the uid is 0, or the user memory is full.
+   */
+  writeUser(user: ZkUser): boolean {
+    if (user.uid === 0 || user.userId === "") return false;
+    if (this.userTable.some((u) => u.userId === user.userId && u.uid !== user.uid)) return false;
+    const index = this.userTable.findIndex((u) => u.uid === user.uid);
+    if (index === -1 && this.userTable.length >= this.capacities.users) return false;
+    const frozen = Object.freeze({ ...user });
+    if (index === -1) this.userTable = [...this.userTable, frozen];
+    else this.userTable = this.userTable.map((u, i) => (i === index ? frozen : u));
+    this.userCache = null;
+    return true;
+  }
+
+  /** CMD_DELETE_USER: false when no user has that uid. The log keeps the user's punches, as on a device. */
+  deleteUser(uid: number): boolean {
+    const next = this.userTable.filter((u) => u.uid !== uid);
+    if (next.length === this.userTable.length) return false;
+    this.userTable = next;
+    this.userCache = null;
+    return true;
+  }
+
   clearUsers(): void {
     this.userTable = [];
     this.userCache = null;

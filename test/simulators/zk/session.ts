@@ -14,6 +14,7 @@ import {
   encodeHexTime,
   encodePackedTime,
 } from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
+import { decodeUsers } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { decodePacket, encodePacket, wrapTcp } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
 import type { ZkPacket } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
 import { tcpChunkPlan, udpChunkPlan } from "./chunkPlan.js";
@@ -240,6 +241,21 @@ export class ZkSession {
         if (what === undefined || what === 5) device.clearUsers();
         return this.reply(Cmd.ACK_OK, packet);
       }
+      case Cmd.USER_WRQ: {
+        // One record in the device's own format; any other length is a client that guessed wrong.
+        if (packet.data.length !== config.userFormat) return this.reply(Cmd.ACK_ERROR, packet);
+        const dataset = Buffer.alloc(4 + config.userFormat);
+        dataset.writeUInt32LE(config.userFormat, 0);
+        packet.data.copy(dataset, 4);
+        const [user] = decodeUsers(dataset, 1).users;
+        return this.reply(user && device.writeUser(user) ? Cmd.ACK_OK : Cmd.ACK_ERROR, packet);
+      }
+      case Cmd.DELETE_USER:
+        if (packet.data.length < 2) return this.reply(Cmd.ACK_ERROR, packet);
+        return this.reply(
+          device.deleteUser(packet.data.readUInt16LE(0)) ? Cmd.ACK_OK : Cmd.ACK_ERROR,
+          packet,
+        );
       case Cmd.REG_EVENT:
         this.eventFlags = packet.data.length >= 4 ? packet.data.readUInt32LE(0) : (packet.data[0] ?? 0);
         return this.reply(Cmd.ACK_OK, packet);

@@ -5,7 +5,7 @@ import { Cmd, FCT_USER } from "../../../sidecar/src/drivers/zk/protocol/constant
 import { decodeFreeSizes } from "../../../sidecar/src/drivers/zk/protocol/freeSizes.js";
 import { decodeLiveAttendance } from "../../../sidecar/src/drivers/zk/protocol/liveEvent.js";
 import { decodePackedTime, encodePackedTime } from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
-import { decodeUsers } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
+import { decodeUsers, encodeUserRecord } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { formatNaive, isValidParts } from "../../../sidecar/src/domain/naiveTime.js";
 import type { AttendanceFormat } from "./formats.js";
 import { RawTcpClient, RawUdpClient } from "./rawZkClient.js";
@@ -474,5 +474,38 @@ describe("the simulated device's clock zone", () => {
       udpPort: false,
     });
     expect(sim.deviceTime()).toEqual({ year: 2026, month: 11, day: 21, hour: 11, minute: 30, second: 0 });
+  });
+});
+
+describe("ZK simulator: user writes and deletes as firmware does them", () => {
+  it("USER_WRQ adds or replaces by uid; refuses a wrong length, uid 0, an id held by another uid, a full table", async () => {
+    const s = scenario()
+      .addUser({ userId: "1", uid: 1, name: "Boss", privilege: 14 })
+      .addUser({ userId: "0111", uid: 2, name: "Asha" })
+      .capacities({ users: 3 })
+      .build();
+    const sim = await start({ scenario: s });
+    const c = await tcp(sim);
+    await c.connect();
+    const write = async (uid: number, userId: string, name: string, size: 72 | 28 = 72) =>
+      (await c.request(Cmd.USER_WRQ, encodeUserRecord({ uid, userId, name, privilege: 0, card: 0 }, size)))
+        .command;
+    expect(await write(3, "4021", "Neha")).toBe(Cmd.ACK_OK);
+    expect(await write(3, "4021", "Neha K")).toBe(Cmd.ACK_OK);
+    expect(await write(4, "77", "Full")).toBe(Cmd.ACK_ERROR);
+    expect(await write(2, "4021", "Clash")).toBe(Cmd.ACK_ERROR);
+    expect(await write(0, "88", "Zero")).toBe(Cmd.ACK_ERROR);
+    expect(await write(2, "111", "Short", 28)).toBe(Cmd.ACK_ERROR);
+    expect(sim.users.map((u) => [u.uid, u.userId, u.name])).toEqual([
+      [1, "1", "Boss"],
+      [2, "0111", "Asha"],
+      [3, "4021", "Neha K"],
+    ]);
+    const uid = (n: number) => Buffer.from([n & 0xff, n >> 8]);
+    expect((await c.request(Cmd.DELETE_USER, uid(3))).command).toBe(Cmd.ACK_OK);
+    expect((await c.request(Cmd.DELETE_USER, uid(3))).command).toBe(Cmd.ACK_ERROR);
+    expect(sim.users.map((u) => u.userId)).toEqual(["1", "0111"]);
+    const users = decodeUsers(await c.readBuffer(Cmd.USERTEMP_RRQ, FCT_USER), 2);
+    expect(users.users.map((u) => u.userId)).toEqual(["1", "0111"]);
   });
 });

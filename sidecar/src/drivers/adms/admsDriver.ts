@@ -1,12 +1,21 @@
 import { encodePackedTime } from "../zk/protocol/packedTime.js";
 import { type NaiveDateTime, naiveParts } from "../../domain/naiveTime.js";
+import type {
+  DeleteMode,
+  DeleteUserResult,
+  SetUserOptions,
+  SetUserResult,
+  UserInput,
+  UserRecord,
+} from "../../domain/deviceUser.js";
 import type { Punch } from "../../domain/punch.js";
 import { utcMsToWall } from "../../domain/timeZone.js";
-import { DeviceError } from "../../errors.js";
+import { DeviceError, SidecarError } from "../../errors.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
 import { sleep } from "../../util/abort.js";
 import type { DeviceDriver, DeviceInfo, DriverCapabilities, ReadOptions, ReadResult } from "../driver.js";
 import type { AdmsServer } from "./admsServer.js";
+import { AdmsUsers } from "./admsUsers.js";
 import { statusToDeviceInfo, type TerminalStatus } from "./terminalStatus.js";
 
 export interface AdmsDriverOptions {
@@ -38,6 +47,8 @@ const CAPABILITIES: DriverCapabilities = {
   setTime: true,
   clearLog: false,
   filtersByDate: true,
+  users: true,
+  disableUser: false,
 };
 
 /** Far enough back to cover any log a terminal holds (DATA QUERY with no window). */
@@ -54,9 +65,36 @@ export class AdmsDriver implements DeviceDriver {
   readonly kind = "adms" as const;
   readonly capabilities = CAPABILITIES;
   private readonly log: Logger;
+  private readonly users: AdmsUsers;
 
   constructor(private readonly options: AdmsDriverOptions) {
     this.log = (options.logger ?? silentLogger).child({ driver: "adms", serialNumber: options.serialNumber });
+    this.users = new AdmsUsers({
+      server: options.server,
+      serialNumber: options.serialNumber,
+      commandTimeoutMs: () => this.commandTimeoutMs,
+      settleMs: () => this.options.settleMs ?? 2 * this.delayMs,
+    });
+  }
+
+  async readUsers(signal?: AbortSignal): Promise<UserRecord[]> {
+    this.onlineStatus();
+    return this.users.read(signal);
+  }
+
+  async setUser(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
+    this.onlineStatus();
+    return this.users.set(user, signal, options);
+  }
+
+  async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
+    if (mode !== "delete")
+      throw new SidecarError(
+        "DEVICE_UNSUPPORTED",
+        `an ADMS terminal cannot disable user ${userId} over the push protocol; only delete it (mode "delete")`,
+      );
+    this.onlineStatus();
+    return this.users.delete(userId, signal);
   }
 
   private get delayMs(): number {

@@ -13,6 +13,7 @@ import { type CommandOptions, CommandQueue } from "./commandQueue.js";
 import { type CommandReply, parseDeviceCmdBody } from "./deviceCmdReply.js";
 import { DEFAULT_HANDSHAKE, type HandshakeSettings, handshakeReply, zoneOffsetMinutes } from "./handshake.js";
 import { parseInfoParam, type TerminalStatus } from "./terminalStatus.js";
+import { type TerminalUser, TerminalUserBook } from "./operlogUsers.js";
 import { interpretUpload, usableStamp } from "./uploadBody.js";
 
 /** A terminal the site approved: its serial number and the Biometric Device name its punches carry. */
@@ -63,6 +64,11 @@ export interface AdmsServerOptions {
    */
   readonly onRejects?: (device: AdmsDevice, rejects: readonly RecordReject[]) => void | Promise<void>;
   readonly directionRules?: DirectionRules;
+  /**
+   * Users a terminal uploaded (OPERLOG USER lines; FP/FACE lines mark templates), on its own or in answer to
+   * DATA QUERY USERINFO. Called after the terminal is answered; a throw is logged, never fails the upload.
+   */
+  readonly onUsers?: (device: AdmsDevice, users: readonly TerminalUser[]) => void;
   readonly handshake?: Partial<HandshakeSettings>;
   /** Pending commands fail after this. Default 120 s. */
   readonly commandTimeoutMs?: number;
@@ -92,6 +98,9 @@ export interface AdmsServerStats {
 /** Upload observers see each ATTLOG upload's punches after they are durable (DATA QUERY waits on them). */
 export type UploadObserver = (punches: readonly Punch[]) => void;
 
+/** User observers see the users of each OPERLOG upload (DATA QUERY USERINFO waits on them). */
+export type UserObserver = (users: readonly TerminalUser[]) => void;
+
 const STAMP_KEY = (serialNumber: string, table: string): string => `adms:${serialNumber}:${table}Stamp`;
 const RECENT_REJECTS = 1000;
 const SERIAL_NUMBER = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -120,6 +129,8 @@ export class AdmsServer {
   private readonly unknownReported = new Map<string, number>();
   private readonly recent = new Map<string, RecordReject[]>();
   private readonly observers = new Map<string, Set<UploadObserver>>();
+  private readonly userObservers = new Map<string, Set<UserObserver>>();
+  private readonly userBook = new TerminalUserBook();
   private readonly stampWrites = new Set<Promise<void>>();
   private readonly pendingStamps = new Map<string, string>();
   private stampTimer: NodeJS.Timeout | null = null;
@@ -267,6 +278,27 @@ export class AdmsServer {
       set.delete(observer);
       if (set.size === 0) this.observers.delete(serialNumber);
     };
+  }
+
+  /** Calls `observer` with the users of each OPERLOG upload of a terminal; returns the unsubscribe. */
+  observeUsers(serialNumber: string, observer: UserObserver): () => void {
+    const set = this.userObservers.get(serialNumber) ?? new Set<UserObserver>();
+    set.add(observer);
+    this.userObservers.set(serialNumber, set);
+    return () => {
+      set.delete(observer);
+      if (set.size === 0) this.userObservers.delete(serialNumber);
+    };
+  }
+
+  /** A terminal's user as it last uploaded it (its fields, for an update that keeps what it does not change). */
+  knownUser(serialNumber: string, pin: string): TerminalUser | undefined {
+    return this.userBook.get(serialNumber, pin);
+  }
+
+  /** The terminal confirmed deleting this user. */
+  forgetUser(serialNumber: string, pin: string): void {
+    this.userBook.forget(serialNumber, pin);
   }
 
   /** The server's clock (epoch ms): what `status().lastSeenMs` is measured on. */
@@ -451,6 +483,7 @@ export class AdmsServer {
         const stamp = usableStamp(upload.stamp);
         if (upload.table === "OPERLOG" && stamp !== null)
           this.saveStamp(device.serialNumber, "OPERLOG", stamp);
+        if (upload.table === "OPERLOG" || upload.table === "BIODATA") this.users(device, upload.content);
         return { status: 200, body: `OK:${lines}` };
       }
       case "OPTIONS":
@@ -525,6 +558,29 @@ export class AdmsServer {
     const observers = this.observers.get(device.serialNumber);
     if (observers) for (const observer of [...observers]) observer(parsed.punches);
     return { status: 200, body: `OK:${parsed.lines}` };
+  }
+
+  /**
+   * User metadata needs no spool: it is acknowledged at once and reported after; a line that cannot be read is
+   * logged with a code, and a failing observer never fails the terminal's upload.
+   */
+  private users(device: AdmsDevice, content: string): void {
+    const { changed, rejects } = this.userBook.ingest(device.serialNumber, content);
+    if (rejects.length)
+      this.log.warn(
+        { serialNumber: device.serialNumber, rejects: rejects.length, code: rejects[0]!.code },
+        "ADMS user lines that cannot be read were skipped",
+      );
+    if (!changed.length) return;
+    try {
+      for (const observer of [...(this.userObservers.get(device.serialNumber) ?? [])]) observer(changed);
+      this.options.onUsers?.(device, changed);
+    } catch (error) {
+      this.log.warn(
+        { serialNumber: device.serialNumber, err: (error as Error).message },
+        "ADMS user observer failed",
+      );
+    }
   }
 
   private deviceCmd(device: AdmsDevice, status: TerminalStatus, body: string): Reply {

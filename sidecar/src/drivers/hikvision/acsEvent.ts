@@ -14,6 +14,8 @@ export interface AcsEventCond {
   readonly beginSerialNo?: number;
   readonly endSerialNo?: number;
   readonly timeReverseOrder?: boolean;
+  /** Only this person's events. */
+  readonly employeeNoString?: string;
 }
 
 export function acsEventRequestBody(cond: AcsEventCond): string {

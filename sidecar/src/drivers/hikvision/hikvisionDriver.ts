@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_DIRECTION_RULES, type DirectionRules } from "../../domain/direction.js";
+import type {
+  DeleteMode,
+  DeleteUserResult,
+  SetUserOptions,
+  SetUserResult,
+  UserInput,
+  UserRecord,
+} from "../../domain/deviceUser.js";
 import type { NaiveDateTime } from "../../domain/naiveTime.js";
 import type { Punch } from "../../domain/punch.js";
 import { assertTimeZone } from "../../domain/timeZone.js";
@@ -25,6 +33,7 @@ import {
   parseAcsEventPage,
 } from "./acsEvent.js";
 import { DigestClient } from "./digestClient.js";
+import { HikUsers } from "./hikUsers.js";
 import { eventToPunch } from "./eventToPunch.js";
 import {
   formatHikvisionTimeZone,
@@ -96,6 +105,8 @@ const CAPABILITIES: DriverCapabilities = {
   setTime: true,
   clearLog: false,
   filtersByDate: true,
+  users: true,
+  disableUser: true,
 };
 
 const MAX_SERIAL = 2 ** 31 - 1;
@@ -127,6 +138,7 @@ export class HikvisionDriver implements DeviceDriver {
   private readonly log: Logger;
   private readonly zone: string | null;
   private serialNumber: string | null = null;
+  private readonly users: HikUsers;
 
   constructor(private readonly options: HikvisionDriverOptions) {
     this.zone = options.timeZone ?? null;
@@ -143,6 +155,22 @@ export class HikvisionDriver implements DeviceDriver {
       allowSelfSigned: options.allowSelfSigned,
     });
     this.log = (options.logger ?? silentLogger).child({ driver: "hikvision", host: options.host, port });
+    this.users = new HikUsers(
+      (req) => this.exchange({ ...req, contentType: "application/json" }, (response) => response),
+      options.pageSize ?? 30,
+    );
+  }
+
+  async readUsers(signal?: AbortSignal): Promise<UserRecord[]> {
+    return this.users.read(signal);
+  }
+
+  async setUser(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
+    return this.users.set(user, signal, options);
+  }
+
+  async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
+    return this.users.delete(userId, mode, signal);
   }
 
   get deviceId(): string {
@@ -257,6 +285,7 @@ export class HikvisionDriver implements DeviceDriver {
       };
       search = await this.search(
         {
+          ...(options.userId !== undefined && { employeeNoString: options.userId }),
           ...(window.since && { startTime: formatIsapiTime(window.since, offsetFor(window.since)) }),
           ...(window.until && { endTime: formatIsapiTime(window.until, offsetFor(window.until)) }),
         },

@@ -12,7 +12,7 @@ import { decodeFreeSizes, type FreeSizes } from "./protocol/freeSizes.js";
 import { decodeLiveAttendance, type LiveAttendance } from "./protocol/liveEvent.js";
 import type { ZkPacket } from "./protocol/packet.js";
 import { decodePackedTime, encodePackedTime } from "./protocol/packedTime.js";
-import { decodeUsers, type ZkUser } from "./protocol/userRecords.js";
+import { type DecodedUsers, decodeUsers, type ZkUser } from "./protocol/userRecords.js";
 import { TcpTransport } from "./tcpTransport.js";
 import { UdpTransport } from "./udpTransport.js";
 import { ZkSession } from "./zkSession.js";
@@ -208,8 +208,27 @@ export class ZkClient {
   }
 
   async readUsers(expectedCount: number, signal?: AbortSignal): Promise<ZkUser[]> {
+    return (await this.readUserTable(expectedCount, signal)).users;
+  }
+
+  /** The user table with each record's bytes (an update rewrites a record, keeping what we do not change). */
+  async readUserTable(expectedCount: number, signal?: AbortSignal): Promise<DecodedUsers> {
     const dataset = await this.readWithBuffer(Cmd.USERTEMP_RRQ, FCT_USER, signal);
-    return decodeUsers(dataset, expectedCount).users;
+    return decodeUsers(dataset, expectedCount);
+  }
+
+  /** CMD_USER_WRQ with one record in the device's format (a known uid replaces that user), then REFRESHDATA. */
+  async writeUser(record: Buffer, signal?: AbortSignal): Promise<void> {
+    await this.command(Cmd.USER_WRQ, record, signal);
+    await this.command(Cmd.REFRESHDATA, Buffer.alloc(0), signal);
+  }
+
+  /** CMD_DELETE_USER by internal uid, then REFRESHDATA. */
+  async deleteUser(uid: number, signal?: AbortSignal): Promise<void> {
+    const data = Buffer.alloc(2);
+    data.writeUInt16LE(uid, 0);
+    await this.command(Cmd.DELETE_USER, data, signal);
+    await this.command(Cmd.REFRESHDATA, Buffer.alloc(0), signal);
   }
 
   /** The raw attendance dataset (uint32 total, then records). */

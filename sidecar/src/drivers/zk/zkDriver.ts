@@ -8,6 +8,14 @@ import {
   type NaiveDateTime,
   naiveToEpochMs,
 } from "../../domain/naiveTime.js";
+import type {
+  DeleteMode,
+  DeleteUserResult,
+  SetUserOptions,
+  SetUserResult,
+  UserInput,
+  UserRecord,
+} from "../../domain/deviceUser.js";
 import type { Punch } from "../../domain/punch.js";
 import { makePunch } from "../../domain/punch.js";
 import { silentLogger, type Logger } from "../../logging/logger.js";
@@ -26,6 +34,7 @@ import { type AttendanceScan, scanAttendance } from "./protocol/attendanceRecord
 import type { FreeSizes } from "./protocol/freeSizes.js";
 import { DEFAULT_MIN_YEAR, type Plausibility, recordToPunch } from "./recordToPunch.js";
 import { DEFAULT_ZK_CLIENT_OPTIONS, ZkClient, type ZkDeviceIdentity } from "./zkClient.js";
+import { ZkUsers } from "./zkUsers.js";
 
 export interface ZkDriverOptions {
   readonly host: string;
@@ -53,6 +62,8 @@ const CAPABILITIES: DriverCapabilities = {
   setTime: true,
   clearLog: true,
   filtersByDate: false,
+  users: true,
+  disableUser: false,
 };
 
 /**
@@ -67,6 +78,7 @@ export class ZkDriver implements DeviceDriver {
   private identity: ZkDeviceIdentity | null = null;
   private readonly log: Logger;
   private readonly rules: DirectionRules;
+  private readonly users: ZkUsers;
 
   constructor(private readonly options: ZkDriverOptions) {
     this.client = new ZkClient({
@@ -83,6 +95,7 @@ export class ZkDriver implements DeviceDriver {
       port: options.port,
     });
     this.rules = options.directionRules ?? DEFAULT_DIRECTION_RULES;
+    this.users = new ZkUsers(this.client, this.log);
   }
 
   /** The `device` stamped on punches: configured id, else serial number, else host:port. */
@@ -116,6 +129,21 @@ export class ZkDriver implements DeviceDriver {
   async setTime(time: NaiveDateTime, signal?: AbortSignal): Promise<void> {
     await this.connect(signal);
     await this.client.setTime(time, signal);
+  }
+
+  async readUsers(signal?: AbortSignal): Promise<UserRecord[]> {
+    await this.connect(signal);
+    return this.users.read(signal);
+  }
+
+  async setUser(user: UserInput, signal?: AbortSignal, options?: SetUserOptions): Promise<SetUserResult> {
+    await this.connect(signal);
+    return this.users.set(user, signal, options);
+  }
+
+  async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
+    await this.connect(signal);
+    return this.users.delete(userId, mode, signal);
   }
 
   async clearLog({ verify, signal }: ClearLogOptions): Promise<ClearLogResult> {

@@ -12,12 +12,16 @@ export const Cmd = {
   FREE_DATA: 1502,
   DATA_WRRQ: 1503,
   DATA_RDY: 1504,
+  /** Write one user record (the device's 72- or 28-byte format); the same uid replaces the user. */
+  USER_WRQ: 8,
   USERTEMP_RRQ: 9,
   OPTIONS_RRQ: 11,
   OPTIONS_WRQ: 12,
   ATTLOG_RRQ: 13,
   CLEAR_DATA: 14,
   CLEAR_ATTLOG: 15,
+  /** Delete one user: data = uint16 internal uid. */
+  DELETE_USER: 18,
   GET_FREE_SIZES: 50,
   STARTVERIFY: 60,
   CANCELCAPTURE: 62,

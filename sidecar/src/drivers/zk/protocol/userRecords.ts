@@ -31,11 +31,16 @@ function decodeOne(r: Buffer, size: UserRecordSize): ZkUser {
   };
 }
 
-export function decodeUsers(
-  dataset: Buffer,
-  deviceCount: number,
-): { recordSize: UserRecordSize; users: ZkUser[] } {
-  if (deviceCount === 0) return { recordSize: 72, users: [] };
+export interface DecodedUsers {
+  readonly recordSize: UserRecordSize;
+  readonly users: ZkUser[];
+  /** Each user's record as the device sent it (same order): an update patches it, keeping password and group. */
+  readonly records: Buffer[];
+}
+
+/** Decodes a user dataset. With no users the record size is unknown: 72 is returned (callers that write ask the device). */
+export function decodeUsers(dataset: Buffer, deviceCount: number): DecodedUsers {
+  if (deviceCount === 0) return { recordSize: 72, users: [], records: [] };
   if (dataset.length < 4) throw new ProtocolError("ZK_DATASET_TRUNCATED", "user dataset has no size prefix");
   const total = dataset.readUInt32LE(0);
   const body = dataset.subarray(4);
@@ -56,9 +61,34 @@ export function decodeUsers(
     );
   }
   const users: ZkUser[] = [];
-  for (let offset = 0; offset + size <= total; offset += size)
-    users.push(decodeOne(body.subarray(offset, offset + size), size));
-  return { recordSize: size, users };
+  const records: Buffer[] = [];
+  for (let offset = 0; offset + size <= total; offset += size) {
+    const record = Buffer.from(body.subarray(offset, offset + size));
+    users.push(decodeOne(record, size));
+    records.push(record);
+  }
+  return { recordSize: size, users, records };
+}
+
+/** The name field's size: what a name may take, in bytes. */
+export function nameFieldBytes(size: UserRecordSize): number {
+  return size === 72 ? 24 : 8;
+}
+
+/**
+ * A copy of a user record with a new name and card, everything else (uid, privilege, password, group, time
+ * zone, user id) as the device had it. The caller has checked that the name fits; it is never cut here.
+ */
+export function patchUserRecord(record: Buffer, size: UserRecordSize, name: string, card: number): Buffer {
+  const out = Buffer.from(record);
+  const nameAt = size === 72 ? 11 : 8;
+  const field = nameFieldBytes(size);
+  const bytes = Buffer.from(name, "latin1");
+  if (bytes.length > field) throw new RangeError(`name "${name}" does not fit in ${field} bytes`);
+  out.fill(0, nameAt, nameAt + field);
+  bytes.copy(out, nameAt);
+  out.writeUInt32LE(card >>> 0, size === 72 ? 35 : 16);
+  return out;
 }
 
 export function encodeUserRecord(u: ZkUser, size: UserRecordSize): Buffer {
