@@ -32,8 +32,8 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
   keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
   ``clock_drift_seconds``, ``memory_used_percent``; for clear_log ``cleared``, ``confirmed``, ``remaining``,
   ``unreadable_records``; for users_read ``users``, for user_set / user_delete ``user_id`` and ``action``; a
-  failure's ``code`` (``USER_ID_INVALID``, ``USER_NAME_INVALID``, ``USER_IS_ADMIN``, ``USER_PUNCHES_UNCONFIRMED``,
-  ``DEVICE_UNSUPPORTED`` leave the device healthy) → ``{"status": "Done"}``.
+  failure's ``code`` (``USER_ID_INVALID``, ``USER_NAME_INVALID``, ``USER_CARD_INVALID``, ``USER_IS_ADMIN``,
+  ``USER_PUNCHES_UNCONFIRMED``, ``DEVICE_UNSUPPORTED`` leave the device healthy) → ``{"status": "Done"}``.
 
 Errors: HTTP status + ``code`` (see ``biometric_sync.errors``).
 """
