@@ -73,6 +73,9 @@ export class SidecarService {
   private runner: CommandRunner | null = null;
   private api: SiteApi | null = null;
   private adms: AdmsServer | null = null;
+  /** Why the ADMS push server is not listening (reported for the site's ADMS terminals), or null. */
+  private admsError: SidecarError | null = null;
+  private admsWanted: string[] = [];
   private readonly uploadWake = new Wakeup();
   uploadError: SidecarError | null = null;
 
@@ -218,7 +221,7 @@ export class SidecarService {
       const rejects = new RejectLog<{ device: string; reject: RecordReject; at: string }>(
         path.join(this.config.spoolDir, "adms-rejected.jsonl"),
       );
-      this.adms = new AdmsServer({
+      const server = new AdmsServer({
         host: host || "0.0.0.0",
         port: Number(port ?? 8081),
         devices: admsDevices,
@@ -262,10 +265,27 @@ export class SidecarService {
             list.map((reject) => ({ device: device.deviceName, reject, at: new Date().toISOString() })),
           ),
       });
-      const address = await this.adms.start();
-      this.log.info(address, "ADMS push server listening");
-      this.supervisor!.admsServer = this.adms;
+      try {
+        const address = await server.start();
+        this.adms = server;
+        this.admsError = null;
+        this.log.info(address, "ADMS push server listening");
+        this.supervisor!.admsServer = server;
+      } catch (error) {
+        // Not the site's fault and not the other devices' either: they run; listening is tried again on the
+        // next config refresh, and the heartbeat reports the ADMS terminals with this error meanwhile.
+        this.admsError = toSidecarError(error, "ADMS_LISTEN_FAILED");
+        this.log.error(
+          {
+            code: this.admsError.code,
+            err: this.admsError.message,
+            retryInSeconds: this.config.site.configRefreshSeconds,
+          },
+          "the ADMS push server cannot listen: ADMS terminals cannot push until it can",
+        );
+      }
     }
+    this.admsWanted = admsDevices.map((d) => d.deviceName);
     this.adms?.setDevices(admsDevices);
   }
 
@@ -273,12 +293,22 @@ export class SidecarService {
     await this.api!.heartbeat({
       version: this.version,
       spool_depth: this.spoolDepth,
-      devices: this.supervisor!.all().map((d) => ({
-        device: d.config.name,
-        ...this.reachability(d),
-        ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
-        ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
-      })),
+      devices: [
+        ...this.supervisor!.all().map((d) => ({
+          device: d.config.name,
+          ...this.reachability(d),
+          ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
+          ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
+        })),
+        // ADMS terminals that cannot push because the push server could not listen: the site shows why.
+        ...(this.admsError && !this.adms
+          ? this.admsWanted.map((device) => ({
+              device,
+              online: false,
+              error: `${this.admsError!.code}: ${this.admsError!.message}`,
+            }))
+          : []),
+      ],
     });
   }
 

@@ -244,4 +244,46 @@ describe("SidecarService against a fake site", () => {
       })
       .toBe(250);
   });
+
+  it("an ADMS port already taken: the other devices still work, the ADMS terminals are reported with the reason, and it listens once the port is free", async () => {
+    const { site, service } = await world();
+    const { AdmsTerminal } = await import("../../simulators/adms/admsTerminal.js");
+    const { terminalPunches } = await import("../../simulators/adms/terminalPunches.js");
+    const net = await import("node:net");
+    // Another program holds the port (seen on a real machine: a second tool listening on the same port).
+    const squatter = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      squatter.listen(0, "127.0.0.1", () =>
+        resolve((squatter.address() as import("node:net").AddressInfo).port),
+      ),
+    );
+    cleanup.push(() => new Promise((resolve) => squatter.close(resolve)));
+    site.devices.push({ name: "Bay ADMS", enabled: true, driver: "adms", serial_number: "ADMS0002" });
+    site.admsListenAddress = `127.0.0.1:${port}`;
+    await service.start();
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.status).toBe("Done");
+    await expect
+      .poll(() => site.heartbeatDevices().find((d) => d.device === "Bay ADMS"), { timeout: 10_000 })
+      .toMatchObject({ online: false, error: expect.stringMatching(/^ADMS_LISTEN_FAILED: /) });
+
+    await new Promise((resolve) => squatter.close(resolve));
+    site.queueCommand("reload_config", null);
+    const terminal = new AdmsTerminal({
+      host: "127.0.0.1",
+      port,
+      serialNumber: "ADMS0002",
+      punches: terminalPunches(20, "2026-10-05"),
+      pollIntervalMs: 50,
+      errorDelayMs: 50,
+    });
+    terminal.start();
+    cleanup.push(() => terminal.stop());
+    await expect
+      .poll(() => [...site.stored.values()].filter((s) => s.punch.device === "Bay ADMS").length, {
+        timeout: 15_000,
+      })
+      .toBe(20);
+  });
 });
