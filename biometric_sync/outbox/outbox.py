@@ -11,7 +11,9 @@ Lifecycle: Queued → Claimed (``claim``) → Running (first ``report_progress``
 - Device-user commands (``users_read``, ``user_set``, ``user_delete``; issue 13) wait for their terminal for
   ``USER_COMMAND_EXPIRY_DAYS`` (a terminal offline for days gets them when it is back) and are re-offered after
   every lease without a cap on attempts. Their refusals (``USER_*`` codes, ``DEVICE_UNSUPPORTED``) are answers of
-  a healthy device, like a refused clear.
+  a healthy device, like a refused clear. When the terminal could not be reached (``RETRY_LATER_CODES``: offline,
+  unreachable, not served by its sidecar yet, punches not confirmed yet) the command is not Failed but Queued
+  again with a ``retry_after``: 2, 4, 8 … minutes after each try, at most ``RETRY_MAX_MINUTES``.
 - A ``pull``/``pull_range``/``clear_log`` command gets its Biometric Sync Log at claim time; the claim response names it, so
   the sidecar passes it to ``push_punches``.
 - ``complete`` is idempotent: completing a Done/Failed command again changes nothing. A late completion of an
@@ -46,6 +48,21 @@ OPEN = ("Queued", "Claimed", "Running")
 FINISHED = ("Done", "Failed", "Expired")
 LEASE_MINUTES = 10
 MAX_ATTEMPTS = 3
+# A device-user command that met one of these is tried again later instead of failing: the terminal is away.
+RETRY_LATER_CODES = (
+	"ADMS_DEVICE_OFFLINE",
+	"ADMS_COMMAND_TIMEOUT",
+	"DEVICE_UNREACHABLE",
+	"DEVICE_REFUSED",
+	"DEVICE_TIMEOUT",
+	"DEVICE_BUSY",
+	"DEVICE_CLOSED",
+	"CONFIG_INVALID",
+	"USER_PUNCHES_UNCONFIRMED",
+	"SITE_UNAVAILABLE",
+	"SITE_TIMEOUT",
+)
+RETRY_MAX_MINUTES = 60
 CLAIM_LIMIT = 20
 DEFAULT_EXPIRY_MINUTES = 30
 USER_COMMAND_EXPIRY_DAYS = 14
@@ -154,7 +171,7 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 			f"""select name from `tab{DOCTYPE}`
 			where name = %(name)s
 				and (expires_on is null or expires_on > %(now)s)
-				and (status = 'Queued'
+				and ((status = 'Queued' and (retry_after is null or retry_after <= %(now)s))
 					or (status in ('Claimed', 'Running') and modified < %(cutoff)s
 						and (attempts < %(max)s or command_type in %(uncapped)s)))
 			for update""",
@@ -218,6 +235,12 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 		return {"status": doc.status}
 	result = result or {}
 	now = now_datetime()
+	if (
+		status == "Failed"
+		and doc.command_type in USER_COMMAND_TYPES
+		and result.get("code") in RETRY_LATER_CODES
+	):
+		return _retry_later(doc, result, now)
 	doc.status = status
 	doc.result = frappe.as_json(result)
 	doc.error = str(result.get("error"))[:2000] if result.get("error") else None
@@ -248,6 +271,19 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 					"Biometric Device", doc.device, ["name", "driver", "sidecar"], as_dict=True
 				)
 			)
+	publish_progress(doc)
+	return {"status": doc.status}
+
+
+def _retry_later(doc, result: dict, now) -> dict:
+	"""The terminal was away: queued again for a later try (the sidecar claims it once retry_after has passed)."""
+	wait = min(RETRY_MAX_MINUTES, 2 ** min(max(cint(doc.attempts), 1), 6))
+	doc.status = "Queued"
+	doc.retry_after = add_to_date(now, minutes=wait)
+	doc.result = frappe.as_json(result)
+	error = str(result.get("error") or result.get("code"))
+	doc.error = f"{error[:1800]} (try {cint(doc.attempts)}; tried again after {doc.retry_after})"
+	doc.save(ignore_permissions=True)
 	publish_progress(doc)
 	return {"status": doc.status}
 

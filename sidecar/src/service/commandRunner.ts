@@ -157,6 +157,8 @@ export class CommandRunner {
       // The site expires unanswered commands; the punches are in the spool either way.
       log.error({ err: (error as Error).message }, "could not report the command's result");
     }
+    // Answered: if the site hands it out again (a device-user command queued for a later try), it runs again.
+    this.seen.delete(command.name);
   }
 
   private async execute(command: SiteCommand): Promise<CommandResult> {

@@ -158,6 +158,17 @@ describe("SidecarService against a fake site", () => {
     expect(completions).toHaveLength(2);
   });
 
+  it("runs a command again when the site queues it again after its answer (a device-user command to retry later)", async () => {
+    const { site, service } = await world({ claimIntervalSeconds: 5 });
+    await service.start();
+    const name = site.queueCommand("user_set", "No Such Device", { user_id: "7", name: "Asha" });
+    await expect.poll(() => done(site, name), { timeout: 10_000 }).toBe(true);
+    // What the site does with a terminal that is away: Queued again (retry_after has passed).
+    site.commands.get(name)!.status = "Queued";
+    await expect.poll(() => done(site, name), { timeout: 15_000 }).toBe(true);
+    expect(site.calls.filter((c) => c.method.endsWith("complete_command"))).toHaveLength(2);
+  });
+
   it("runs commands for different devices side by side: a slow terminal holds up only its own queue", async () => {
     const { site, sims, service, addDevice } = await world();
     addDevice("Slow Gate", sims[1]!, 4242);
