@@ -13,6 +13,13 @@ REQUIRED = {
 }
 
 
+# What each family's sidecar driver measures (a read's or Test Connection's clock_drift_seconds and
+# memory_used_percent). The others never report them: their columns hold Frappe's default 0, which is not a
+# measurement ("in sync", "0%"), so the page shows nothing instead.
+MEASURES_CLOCK = frozenset({"zk", "hikvision"})
+MEASURES_MEMORY = frozenset({"zk", "adms"})
+
+
 def missing_fields(driver: str | None, values: Mapping) -> list[str]:
 	"""The fields ``driver`` needs that ``values`` leaves empty, in form order."""
 	needed = list(REQUIRED.get(driver or "", ()))

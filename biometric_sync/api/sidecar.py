@@ -268,6 +268,17 @@ def report_unknown_device(sidecar: str, serial_number: str, remote_address: str 
 		}
 	)
 	doc.insert(ignore_permissions=True)
+	# Someone must approve (enable) or delete it: tell them, as every other alert does (once: it is recorded
+	# once, and a terminal already on the site is answered above).
+	from biometric_sync.outbox.scheduler import alert
+
+	alert(
+		"Biometric Device",
+		doc.name,
+		f"ADMS terminal {serial} wants to connect",
+		f"From {doc.host or 'an unknown address'} through sidecar {row.name}: enable it to take its punches, "
+		"or delete it.",
+	)
 	frappe.db.commit()
 	return {"device": doc.name, "created": True}
 

@@ -49,6 +49,7 @@ from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime, no
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import ADMIN_ROLE, MANAGER_ROLE, require_name
 from biometric_sync.attendance import overview as attendance_overview
+from biometric_sync.device_fields import MEASURES_CLOCK, MEASURES_MEMORY
 from biometric_sync.errors import (
 	BiometricSyncError,
 	InvalidArgumentError,
@@ -336,7 +337,13 @@ def _device_rows(name: str | None = None) -> list[frappe._dict]:
 	query = frappe.qb.from_(table).select(*(table[field] for field in DEVICE_FIELDS)).orderby(table.name)
 	if name is not None:
 		query = query.where(table.name == name)
-	return query.run(as_dict=True)
+	rows = query.run(as_dict=True)
+	for row in rows:
+		if row.driver not in MEASURES_CLOCK:
+			row.clock_drift_seconds = None
+		if row.driver not in MEASURES_MEMORY:
+			row.memory_used_percent = None
+	return rows
 
 
 @frappe.whitelist()

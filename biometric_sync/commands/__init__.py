@@ -109,7 +109,7 @@ def _write_or_print_site_config(config: dict, out: str | None, url: str | None) 
 		json.dump(site_config(**common, secret_file=os.path.basename(secret_file)), handle, indent=2)
 		handle.write("\n")
 	click.echo(
-		f"Wrote {out} and its secret {secret_file} (mode 600). Run: biometric-sidecar run --config {out}"
+		f"Wrote {out} and its secret {secret_file} (mode 600). Run: node biometric-sidecar.mjs run --config {out}"
 	)
 
 

@@ -32,9 +32,22 @@ def requeue_unmapped(user_id: str | None = None, reason: str = "Replayed") -> in
 	if not rows:
 		return 0
 	requeue([row.name for row in rows], reason)
+	# One log per device: how many punches went back to processing, when and at whose request (a replay is
+	# over once they are queued; their outcomes are on the punches).
+	now = frappe.utils.now_datetime()
 	for device in sorted({row.device for row in rows}):
 		count = sum(1 for row in rows if row.device == device)
-		sync_log.create(device, None, "replay", status="Success", read_count=count)
+		sync_log.create(
+			device,
+			None,
+			"replay",
+			status="Success",
+			read_count=count,
+			started=now,
+			finished=now,
+			duration=0,
+			requested_by=frappe.session.user,
+		)
 	return len(rows)
 
 

@@ -3,7 +3,8 @@
 Each step runs on its own; one failing step is logged (Error Log) and does not stop the others:
 
 1. expire stale commands (past ``expires_on``);
-2. mark sidecars without a heartbeat for ``sidecar_silence_minutes`` Offline, with an alert;
+2. mark sidecars without a heartbeat for ``sidecar_silence_minutes`` Offline, with an alert, and the devices
+   they last reported Online with them;
 3. when Biometric Sync Settings is enabled: create ``pull`` commands for enabled pull devices that are due
    (``outbox.due.is_due``), raise alerts for clock drift and device memory, and ask for a ``clear_log`` of
    the devices that allow it once their log memory reaches the alert threshold (``outbox.clearing``), and a
@@ -123,6 +124,15 @@ def mark_silent_sidecars(now, settings) -> list[str]:
 	)
 	for name in silent:
 		frappe.db.set_value("Biometric Sidecar", name, "status", "Offline", update_modified=False)
+		# Nothing vouches for its devices any more: those it last saw Online are Offline now (last seen and any
+		# last error kept); a device in Error keeps its error. Its next read or contact makes it Online again.
+		frappe.db.set_value(
+			"Biometric Device",
+			{"sidecar": name, "status": "Online"},
+			"status",
+			"Offline",
+			update_modified=False,
+		)
 		alert("Biometric Sidecar", name, f"Sidecar {name} is silent", f"No heartbeat for {minutes} minutes.")
 	return silent
 

@@ -25,6 +25,7 @@ from biometric_sync.tests.factories import (
 	PREFIX,
 	BiometricTestCase,
 	as_user,
+	company_for_tests,
 	make_device,
 	make_sidecar,
 	make_user,
@@ -145,7 +146,7 @@ class AttendanceTestCase(BiometricTestCase):
 			{
 				"doctype": "Employee",
 				"first_name": f"{PREFIX} Att {self.token} {label}",
-				"company": "_Test Company",
+				"company": company_for_tests(),
 				"gender": "Female",
 				"date_of_birth": "1990-05-08",
 				"date_of_joining": "2013-01-01",
@@ -257,7 +258,7 @@ class TestDailyAttendance(AttendanceTestCase):
 				"employee": had,
 				"attendance_date": day,
 				"status": "Work From Home",
-				"company": "_Test Company",
+				"company": company_for_tests(),
 			}
 		).insert()
 		leave = self.approved_leave(on_leave, day)
@@ -297,7 +298,7 @@ class TestDailyAttendance(AttendanceTestCase):
 				"from_date": day - timedelta(days=1),
 				"to_date": day + timedelta(days=1),
 				"posting_date": day,
-				"company": "_Test Company",
+				"company": company_for_tests(),
 				"status": "Approved",
 				"docstatus": 1,
 			}
@@ -330,7 +331,7 @@ class TestDailyAttendance(AttendanceTestCase):
 		finally:
 			other.close()
 		employee_row = frappe._dict(
-			name=second, employee_name=second, company="_Test Company", holiday_list=None
+			name=second, employee_name=second, company=company_for_tests(), holiday_list=None
 		)
 		decision = evaluate(
 			[Punch(datetime.combine(day, time(9))), Punch(datetime.combine(day, time(18)))],

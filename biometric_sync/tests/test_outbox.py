@@ -267,3 +267,21 @@ class TestCommandLifecycle(BiometricTestCase):
 			filters={"sidecar": self.mine["sidecar"], "command_type": "reload_config", "status": "Queued"},
 		)
 		self.assertEqual(len(reloads), 1)
+
+	def test_a_new_comm_key_of_the_same_length_reaches_the_sidecar(self):
+		# Frappe masks a saved Password field as "*" per character, so "1111" → "4242" looked unchanged and
+		# the sidecar kept using the wrong key until its periodic refresh (found on a bench: fixing a wrong comm
+		# key, Test Connection still said "rejected the comm key").
+		queued = {"sidecar": self.mine["sidecar"], "command_type": "reload_config", "status": "Queued"}
+		doc = frappe.get_doc("Biometric Device", self.device)
+		doc.comm_key = "1111"
+		doc.save()
+		frappe.db.set_value("Biometric Command", queued, "status", "Done")  # the sidecar took that one
+		doc = frappe.get_doc("Biometric Device", self.device)
+		doc.comm_key = "4242"
+		doc.save()
+		self.assertEqual(len(frappe.get_all("Biometric Command", filters=queued)), 1)
+		frappe.db.set_value("Biometric Command", queued, "status", "Done")
+		doc = frappe.get_doc("Biometric Device", self.device)
+		doc.save()
+		self.assertEqual(len(frappe.get_all("Biometric Command", filters=queued)), 0)

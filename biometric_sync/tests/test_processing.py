@@ -86,9 +86,12 @@ class TestProcessing(BiometricTestCase):
 		new_logs = frappe.get_all(
 			"Biometric Sync Log",
 			filters={**replay_logs, "name": ("not in", earlier_logs or [""])},
-			pluck="read_count",
+			fields=["read_count", "finished", "requested_by"],
 		)
-		self.assertEqual(new_logs, [1])
+		self.assertEqual([log.read_count for log in new_logs], [1])
+		# A finished run, with who asked (found on a bench: HR's mappings showed as runs never finished, by nobody).
+		self.assertIsNotNone(new_logs[0].finished)
+		self.assertEqual(new_logs[0].requested_by, frappe.session.user)
 
 		process_pending()
 		row = self.punch_row(item["uid"])

@@ -74,10 +74,30 @@ class TestScheduler(BiometricTestCase):
 		frappe.db.set_value(
 			"Biometric Sidecar", alive, {"status": "Online", "last_heartbeat": add_to_date(now, minutes=-1)}
 		)
+		# Its devices: one the sidecar last read fine, one in error; and a device of the sidecar still calling.
+		seen = add_to_date(now, minutes=-31)
+		healthy = make_device("Sched Silent OK", silent)
+		failing = make_device("Sched Silent Err", silent)
+		elsewhere = make_device("Sched Alive OK", alive)
+		frappe.db.set_value("Biometric Device", healthy, {"status": "Online", "last_seen": seen})
+		frappe.db.set_value(
+			"Biometric Device", failing, {"status": "Error", "last_error": "DEVICE_TIMEOUT: no answer"}
+		)
+		frappe.db.set_value("Biometric Device", elsewhere, {"status": "Online", "last_seen": now})
 		marked = scheduler.mark_silent_sidecars(now, frappe.get_cached_doc("Biometric Sync Settings"))
 		self.assertEqual(self.ours(marked), [silent])
 		self.assertEqual(frappe.db.get_value("Biometric Sidecar", silent, "status"), "Offline")
 		self.assertEqual(frappe.db.get_value("Biometric Sidecar", alive, "status"), "Online")
+		# Nothing vouches for the silent sidecar's devices: Online no longer says what is true (found on a bench:
+		# with the sidecar stopped, every device stayed Online beside a "sidecar silent" alert).
+		device = lambda name: frappe.db.get_value(  # noqa: E731
+			"Biometric Device", name, ["status", "last_seen", "last_error"], as_dict=True
+		)
+		self.assertEqual((device(healthy).status, device(healthy).last_seen), ("Offline", seen))
+		self.assertEqual(
+			(device(failing).status, device(failing).last_error), ("Error", "DEVICE_TIMEOUT: no answer")
+		)
+		self.assertEqual(device(elsewhere).status, "Online")
 		self.assertTrue(
 			frappe.db.exists(
 				"Notification Log", {"for_user": self.manager, "document_name": silent, "type": "Alert"}

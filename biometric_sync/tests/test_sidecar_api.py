@@ -161,6 +161,24 @@ class TestSidecarEndpoints(BiometricTestCase):
 		self.addCleanup(lambda: (frappe.db.delete("Biometric Device", first["device"]), frappe.db.commit()))
 		self.assertTrue(first["created"])
 		self.assertEqual(again, {"device": first["device"], "created": False})
+		# An alert for those who must approve or reject it, Administrator among them; once, not per push.
+		told = frappe.get_all(
+			"Notification Log",
+			filters={"document_type": "Biometric Device", "document_name": first["device"]},
+			fields=["for_user", "subject", "email_content"],
+		)
+		self.addCleanup(
+			lambda: (
+				frappe.db.delete(
+					"Notification Log",
+					{"document_type": "Biometric Device", "document_name": first["device"]},
+				),
+				frappe.db.commit(),
+			)
+		)
+		self.assertIn("Administrator", [n.for_user for n in told])
+		self.assertEqual(len(told), len({n.for_user for n in told}))
+		self.assertTrue(all(serial in n.subject and "192.0.2.77" in n.email_content for n in told))
 		device = frappe.db.get_value(
 			"Biometric Device",
 			first["device"],

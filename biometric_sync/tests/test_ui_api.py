@@ -226,6 +226,24 @@ class TestUiApi(BiometricTestCase):
 			ui.device(f"{PREFIX} Nowhere")
 		self.assertCode(caught, "UNKNOWN_DEVICE", 404)
 
+	def test_what_a_family_never_measures_is_not_shown_as_zero(self):
+		# Found on a bench: eSSL devices showed their clock "in sync" and memory "0%", Hikvision memory "0%";
+		# neither family reports them, the columns only hold Frappe's default 0.
+		essl = make_device("UI eSSL", self.sidecar, driver="essl")
+		hik = make_device("UI Hik", self.sidecar, driver="hikvision")
+		frappe.db.set_value("Biometric Device", hik, "clock_drift_seconds", -7, update_modified=False)
+		with as_user(self.hr):
+			devices = {d["name"]: d for d in ui.devices()["devices"]}
+			detail = ui.device(essl)["device"]
+			overview = ui.overview()
+		shown = lambda row: (row["clock_drift_seconds"], row["memory_used_percent"])  # noqa: E731
+		self.assertEqual(shown(devices[essl]), (None, None))
+		self.assertEqual(shown(detail), (None, None))
+		self.assertEqual(shown(devices[hik]), (-7, None))
+		self.assertEqual(shown(devices[self.gate]), (500, 95.0))  # ZK: both measured
+		self.assertEqual(devices[self.dock]["clock_drift_seconds"], None)  # ADMS: its clock is not read
+		self.assertFalse({essl, hik} & {a["name"] for a in overview["alerts"]})
+
 	def test_sidecars_say_which_are_silent(self):
 		with as_user(self.hr):
 			rows = {s["name"]: s for s in ui.sidecars()["sidecars"]}

@@ -55,7 +55,13 @@ export class FakeSite {
   }[] = [];
 
   /** The device entries of the latest heartbeat. */
-  heartbeatDevices(): { device: string; online?: boolean; error?: string; memory_used_percent?: number }[] {
+  heartbeatDevices(): {
+    device: string;
+    online?: boolean;
+    error?: string;
+    memory_used_percent?: number;
+    read_through?: string;
+  }[] {
     const last = this.heartbeats.at(-1) as { devices?: unknown } | undefined;
     return Array.isArray(last?.devices) ? (last.devices as ReturnType<FakeSite["heartbeatDevices"]>) : [];
   }

@@ -1,4 +1,6 @@
 import type { TerminalStatus } from "../drivers/adms/terminalStatus.js";
+import type { NaiveDateTime } from "../domain/naiveTime.js";
+import { utcMsToWall } from "../domain/timeZone.js";
 
 /** What the heartbeat says of a device's reachability; absent means "not known yet" (the site keeps its status). */
 export interface DeviceReachability {
@@ -32,4 +34,19 @@ export function deviceReachability(input: ReachabilityInput): DeviceReachability
   if (input.lastError) return { online: false, error: input.lastError };
   if (input.lastPollOk) return { online: true };
   return {};
+}
+
+/**
+ * How far an ADMS terminal is read, on its wall clock: it uploads each punch as it is taken and calls us every
+ * `delayMs` (getrequest), so everything it recorded up to one poll interval before its last contact is in our
+ * spool. Null until it has called since this sidecar started. The site turns it into the device's watermark;
+ * without it a push device never vouches for a day, and the Shift Types and attendance it feeds never move.
+ */
+export function admsReadThrough(
+  contact: Readonly<TerminalStatus> | undefined,
+  delayMs: number,
+  timeZone: string,
+): NaiveDateTime | null {
+  if (!contact || contact.lastSeenMs <= 0) return null;
+  return utcMsToWall(contact.lastSeenMs - Math.max(0, delayMs), timeZone);
 }

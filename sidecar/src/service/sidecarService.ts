@@ -17,7 +17,7 @@ import { sleep } from "../util/abort.js";
 import type { Punch } from "../domain/punch.js";
 import { CommandRunner } from "./commandRunner.js";
 import { SyncLogTags } from "./syncLogTags.js";
-import { type DeviceReachability, deviceReachability } from "./deviceHealth.js";
+import { type DeviceReachability, admsReadThrough, deviceReachability } from "./deviceHealth.js";
 import { type DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 
 export async function resolveApiSecret(
@@ -299,6 +299,7 @@ export class SidecarService {
           ...this.reachability(d),
           ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
           ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
+          ...this.admsReadThrough(d),
         })),
         // ADMS terminals that cannot push because the push server could not listen: the site shows why.
         ...(this.admsError && !this.adms
@@ -310,6 +311,17 @@ export class SidecarService {
           : []),
       ],
     });
+  }
+
+  private admsReadThrough(d: DeviceRuntime): { read_through?: string } {
+    const serial = d.config.driver === "adms" ? d.config.serial_number : null;
+    if (!this.adms || !serial) return {};
+    const readThrough = admsReadThrough(
+      this.adms.status(serial),
+      this.adms.handshakeSettings.delaySeconds * 1000,
+      this.adms.timeZoneOf(serial),
+    );
+    return readThrough ? { read_through: readThrough } : {};
   }
 
   private reachability(d: DeviceRuntime): DeviceReachability {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceReachability } from "../../../sidecar/src/service/deviceHealth.js";
+import { admsReadThrough, deviceReachability } from "../../../sidecar/src/service/deviceHealth.js";
 import type { TerminalStatus } from "../../../sidecar/src/drivers/adms/terminalStatus.js";
 
 const base = { lastPollOk: false, lastError: null, nowMs: 1_000_000, admsOfflineAfterMs: 60_000 };
@@ -28,5 +28,15 @@ describe("deviceReachability (what the heartbeat says of a device)", () => {
       error: "ADMS_DEVICE_OFFLINE",
     });
     expect(deviceReachability({ ...base, admsContact: contact(0) })).toEqual({});
+  });
+});
+
+describe("admsReadThrough (how far a push terminal is read)", () => {
+  it("is the terminal's wall clock one poll interval before its last contact; nothing before it called", () => {
+    const at = Date.UTC(2026, 11, 2, 14, 0, 0);
+    expect(admsReadThrough(contact(at), 30_000, "Asia/Kolkata")).toBe("2026-12-02 19:29:30");
+    expect(admsReadThrough(contact(at), 0, "UTC")).toBe("2026-12-02 14:00:00");
+    expect(admsReadThrough(contact(0), 30_000, "Asia/Kolkata")).toBeNull();
+    expect(admsReadThrough(undefined, 30_000, "Asia/Kolkata")).toBeNull();
   });
 });

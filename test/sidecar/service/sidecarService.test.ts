@@ -297,4 +297,49 @@ describe("SidecarService against a fake site", () => {
       })
       .toBe(20);
   });
+
+  it("reports how far an ADMS terminal is read (read_through, its wall clock), so its watermark can move", async () => {
+    // Without it the site never gives a push device a watermark: Shift Types and Daily Attendance fed by an
+    // ADMS terminal wait for it forever.
+    const { site, service } = await world();
+    const { AdmsTerminal } = await import("../../simulators/adms/admsTerminal.js");
+    const net = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as import("node:net").AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    site.devices.push({
+      name: "Bay ADMS",
+      enabled: true,
+      driver: "adms",
+      serial_number: "ADMS0002",
+      time_zone: "Asia/Kolkata",
+    });
+    site.admsListenAddress = `127.0.0.1:${port}`;
+    await service.start();
+    const terminal = new AdmsTerminal({
+      host: "127.0.0.1",
+      port,
+      serialNumber: "ADMS0002",
+      punches: [{ userId: "7", time: "2026-10-05 09:00:00" }],
+      pollIntervalMs: 50,
+      errorDelayMs: 50,
+    });
+    terminal.start();
+    cleanup.push(() => terminal.stop());
+    const entry = () => site.heartbeatDevices().find((d) => d.device === "Bay ADMS");
+    await expect.poll(() => entry()?.online, { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(() => entry()?.read_through, { timeout: 15_000 })
+      .toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    // Its wall clock (Asia/Kolkata, UTC+05:30), a little behind the last contact: never ahead of now.
+    const kolkataNow = new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 19).replace("T", " ");
+    const readThrough = entry()!.read_through!;
+    expect(readThrough <= kolkataNow).toBe(true);
+    const behindMs =
+      Date.parse(kolkataNow.replace(" ", "T") + "Z") - Date.parse(readThrough.replace(" ", "T") + "Z");
+    expect(behindMs).toBeLessThan(10 * 60_000);
+  });
 });

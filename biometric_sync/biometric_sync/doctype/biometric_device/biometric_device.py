@@ -30,8 +30,16 @@ CONFIG_FIELDS = (
 )
 
 
+# Password fields among them: saved, Frappe masks them as one "*" per character, so a new value of the same
+# length ("1111" → "4242") looks unchanged in on_update. A value that is not a mask was typed just now.
+SECRET_FIELDS = ("comm_key", "password")
+
+
 class BiometricDevice(Document):
 	def validate(self):
+		self.flags.new_secret = any(
+			self.get(field) and not self.is_dummy_password(self.get(field)) for field in SECRET_FIELDS
+		)
 		if not self.time_zone:
 			self.time_zone = get_system_timezone()
 		if not is_valid_time_zone(self.time_zone):
@@ -61,7 +69,8 @@ class BiometricDevice(Document):
 
 	def on_update(self):
 		before = self.get_doc_before_save()
-		if before and not any(self.has_value_changed(field) for field in CONFIG_FIELDS):
+		changed = self.flags.new_secret or any(self.has_value_changed(field) for field in CONFIG_FIELDS)
+		if before and not changed:
 			return
 		from biometric_sync.outbox.outbox import create_command, has_open_reload
 
