@@ -46,7 +46,15 @@ export class FakeSite {
   readonly heartbeats: unknown[] = [];
 
   /** The device entries of the latest heartbeat. */
-  heartbeatDevices(): { device: string; online?: boolean; error?: string; memory_used_percent?: number }[] {
+  heartbeatDevices(): {
+    device: string;
+    online?: boolean;
+    error?: string;
+    memory_used_percent?: number;
+    live?: "up" | "down" | "off";
+    live_error?: string;
+    live_since?: string;
+  }[] {
     const last = this.heartbeats.at(-1) as { devices?: unknown } | undefined;
     return Array.isArray(last?.devices) ? (last.devices as ReturnType<FakeSite["heartbeatDevices"]>) : [];
   }

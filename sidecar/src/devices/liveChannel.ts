@@ -90,20 +90,32 @@ export class LiveChannel {
     while (!stop.aborted) {
       let failure: SidecarError | null = null;
       await locks.holdWhileIdle(deviceKey, async (yieldSignal) => {
-        const { signal, dispose } = anySignal([stop, yieldSignal]);
+        // A poll's request to pause waits until the channel is set up, so it is closed gracefully (ZK CMD_EXIT):
+        // a socket cut mid-handshake holds the terminal's only session a moment longer and the poll is refused.
+        const link = new AbortController();
+        let ready = false;
+        const { signal: stopOrYield, dispose } = anySignal([stop, yieldSignal]);
+        const onPause = (): void => {
+          if (stop.aborted || ready) link.abort();
+        };
+        stopOrYield.addEventListener("abort", onPause, { once: true });
+        onPause();
         try {
-          await driver.live!((punch) => this.store(punch), signal, {
+          await driver.live!((punch) => this.store(punch), link.signal, {
             ...(this.options.keepAliveMs !== undefined && { keepAliveMs: this.options.keepAliveMs }),
             onReady: () => {
+              ready = true;
               this.failures = 0;
               this.setState("up", null);
+              if (stopOrYield.aborted) link.abort();
             },
           });
-          if (!signal.aborted)
+          if (!link.signal.aborted)
             failure = new DeviceError("DEVICE_CLOSED", "the live channel ended without being asked to");
         } catch (error) {
-          if (!signal.aborted) failure = toSidecarError(error, "DEVICE_CLOSED");
+          if (!link.signal.aborted) failure = toSidecarError(error, "DEVICE_CLOSED");
         } finally {
+          stopOrYield.removeEventListener("abort", onPause);
           dispose();
           await driver.disconnect().catch(() => undefined);
         }

@@ -244,4 +244,56 @@ describe("SidecarService against a fake site", () => {
       })
       .toBe(250);
   });
+
+  it("a live punch reaches the site within about a second; the next pull reads it again and the site keeps one", async () => {
+    const { site, sims, service } = await world();
+    await service.start();
+    const gate = () => site.heartbeatDevices().find((d) => d.device === "Main Gate");
+    await expect.poll(() => gate()?.live, { timeout: 5_000 }).toBe("up");
+    expect(gate()).not.toHaveProperty("live_error");
+    const sim = sims[0]!;
+    const user = sim.users[0]!;
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-03 09:00:00" });
+    await expect
+      .poll(() => [...site.stored.values()].some((s) => s.punch.time === "2026-11-03 09:00:00"), {
+        timeout: 2_500,
+        interval: 20,
+      })
+      .toBe(true);
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.status).toBe("Done");
+    await expect.poll(() => service.spoolDepth, { timeout: 10_000 }).toBe(0);
+    expect(site.stored.size).toBe(sim.punches.length);
+    // The channel is back after the pull: the next punch is live again.
+    await expect.poll(() => sim.eventSubscribers(), { timeout: 5_000 }).toBe(1);
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-03 18:00:00" });
+    await expect.poll(() => site.stored.size, { timeout: 2_500, interval: 20 }).toBe(sim.punches.length);
+  });
+
+  it("a terminal reboot and a drop mid-event: the heartbeat says live down (code, since) then up; the pull finds what the channel lost", async () => {
+    const { site, sims, service } = await world();
+    await service.start();
+    const gate = () => site.heartbeatDevices().find((d) => d.device === "Main Gate");
+    await expect.poll(() => gate()?.live, { timeout: 5_000 }).toBe("up");
+    const sim = sims[0]!;
+    const user = sim.users[0]!;
+    sim.addFault({ kind: "dropMidEvent" });
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-04 09:00:00" }); // lost by the channel
+    await expect.poll(() => sim.stats().faultsFired.dropMidEvent ?? 0).toBe(1);
+    const rebooting = sim.reboot(2_500);
+    await expect.poll(() => gate()?.live, { timeout: 4_000 }).toBe("down");
+    expect(gate()?.live_error).toMatch(/^DEVICE_(CLOSED|UNREACHABLE|REFUSED): /);
+    expect(new Date(gate()!.live_since!).getTime()).toBeGreaterThan(Date.now() - 10_000);
+    await rebooting;
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-04 09:05:00" }); // live, or found by the pull
+    await expect.poll(() => gate()?.live, { timeout: 10_000 }).toBe("up");
+    expect(gate()).not.toHaveProperty("live_error");
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => site.stored.size, { timeout: 10_000 }).toBe(sim.punches.length);
+    const times = [...site.stored.values()].map((s) => s.punch.time);
+    expect(times).toContain("2026-11-04 09:00:00");
+    expect(times).toContain("2026-11-04 09:05:00");
+  }, 30_000);
 });
