@@ -7,6 +7,8 @@ import { SidecarService } from "../../../sidecar/src/service/sidecarService.js";
 import { COMMAND_EVENT } from "../../../sidecar/src/site/commandChannel.js";
 import { FakeRealtime } from "../../fakes/fakeRealtime.js";
 import { FakeSite } from "../../fakes/fakeSite.js";
+import { hikEvents, successful } from "../../simulators/hikvision/hikEvents.js";
+import { HikSimulator } from "../../simulators/hikvision/hikSimulator.js";
 import { scenario } from "../../simulators/zk/scenario.js";
 import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
 
@@ -295,5 +297,46 @@ describe("SidecarService against a fake site", () => {
     const times = [...site.stored.values()].map((s) => s.punch.time);
     expect(times).toContain("2026-11-04 09:00:00");
     expect(times).toContain("2026-11-04 09:05:00");
+  }, 30_000);
+
+  it("Hikvision: streamed punches reach the site at once; a drop mid-event and garbage are survived, and the pull's serial cursor finds the lost one", async () => {
+    const { site, service } = await world();
+    const hik = new HikSimulator({ username: "admin", password: "Passw0rd!", events: hikEvents(12) });
+    await hik.start();
+    cleanup.push(() => hik.stop());
+    site.devices = [
+      {
+        name: "Lobby",
+        enabled: true,
+        driver: "hikvision",
+        host: "127.0.0.1",
+        port: hik.address.port,
+        username: "admin",
+        password: "Passw0rd!",
+        time_zone: "Asia/Kolkata",
+      },
+    ];
+    await service.start();
+    const lobby = () => site.heartbeatDevices().find((d) => d.device === "Lobby");
+    await expect.poll(() => lobby()?.live, { timeout: 5_000 }).toBe("up");
+    const wall = (e: { time: string; employeeNoString?: string }) =>
+      `${e.employeeNoString}|${e.time.slice(0, 19).replace("T", " ")}`;
+    const onSite = () => [...site.stored.values()].map((s) => `${s.punch.user_id}|${s.punch.time}`);
+    const first = hik.punchNow({ employeeNoString: "0101" });
+    await expect.poll(onSite, { timeout: 2_500, interval: 20 }).toContain(wall(first));
+    hik.addFault({ kind: "streamGarbage", style: "part" });
+    const second = hik.punchNow({ employeeNoString: "0102" });
+    await expect.poll(onSite, { timeout: 2_500, interval: 20 }).toContain(wall(second));
+    hik.addFault({ kind: "streamDropMidEvent" });
+    const lost = hik.punchNow({ employeeNoString: "0103" });
+    // The channel comes back (backoff from 1 s); the event it lost is still on the device.
+    await expect.poll(() => hik.streamSubscribers, { timeout: 5_000 }).toBe(1);
+    expect(onSite()).not.toContain(wall(lost));
+    const pull = site.queueCommand("pull", "Lobby");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.status).toBe("Done");
+    await expect.poll(onSite, { timeout: 5_000 }).toContain(wall(lost));
+    expect(site.stored.size).toBe(successful(hik.log).length);
+    await expect.poll(() => lobby()?.live, { timeout: 5_000 }).toBe("up");
   }, 30_000);
 });

@@ -182,6 +182,11 @@ export class HikSimulator {
     await this.http.start();
   }
 
+  /** The device's log now. */
+  get log(): readonly HikEvent[] {
+    return this.events;
+  }
+
   /** Clients holding an alertStream open now. */
   get streamSubscribers(): number {
     return this.streams.size;
