@@ -7,6 +7,7 @@ import { runDemo } from "./commands/demo.js";
 import { runService } from "./commands/run.js";
 import { runSimulate } from "./commands/simulate.js";
 import { runUnitFiles } from "./commands/unitFiles.js";
+import { planWatch, runWatch } from "./commands/watch.js";
 import { USAGE } from "./usage.js";
 
 declare const SIDECAR_VERSION: string | undefined;
@@ -46,6 +47,8 @@ export async function main(
           createLogger({ level: (args.values["log-level"] ?? "info") as LogLevel }),
           version,
         );
+      case "watch":
+        return await runWatch(planWatch(args), logger, print);
       case "unit":
         return runUnitFiles(rest, args, print);
       case "simulate":
@@ -53,7 +56,7 @@ export async function main(
       case "demo":
         return await runDemo(args, logger, print);
       default:
-        throw new ConfigError([`unknown command "${command}" (run, pull, unit, simulate, demo)`]);
+        throw new ConfigError([`unknown command "${command}" (run, pull, watch, unit, simulate, demo)`]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {
