@@ -65,8 +65,19 @@ describe("Uploader", () => {
   });
 
   it("run: a punch spooled while idle goes out at once when woken (a batch of one); a backlog in 1,000s", async () => {
-    let wake: () => void = () => undefined;
-    const woken = () => new Promise<void>((resolve) => (wake = resolve));
+    // A wake-up is kept when the uploader is busy (as the service's is), so none is lost to a race.
+    let pending = false;
+    let waiter: (() => void) | null = null;
+    const woken = (): Promise<void> => {
+      if (!pending) return new Promise<void>((resolve) => (waiter = resolve));
+      pending = false;
+      return Promise.resolve();
+    };
+    const wake = (): void => {
+      if (waiter) waiter();
+      else pending = true;
+      waiter = null;
+    };
     const stop = new AbortController();
     const running = uploader().run(stop.signal, { idleMs: 60_000, wake: woken });
     try {
