@@ -32,7 +32,9 @@ export async function main(
       return command === undefined && !args.values.help ? 2 : 0;
     }
     // The demo prints its own summary; its expected warnings (the absurd records it plants) would only be noise.
-    const level = (args.values["log-level"] ?? (command === "demo" ? "error" : "warn")) as LogLevel;
+    // watch prints the channel's state itself: its reconnect warnings as JSON logs would only repeat it.
+    const level = (args.values["log-level"] ??
+      (command === "demo" || command === "watch" ? "error" : "warn")) as LogLevel;
     if (!LOG_LEVELS.includes(level))
       throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
     const logger = createLogger({ level });
