@@ -5,9 +5,16 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``heartbeat(sidecar, status)`` (POST): ``status`` is an object, every key optional:
   ``{"version": "0.1.0", "spool_depth": 12, "devices": [{"device": "Gate", "online": true,
   "clock_drift_seconds": 3, "memory_used_percent": 41.5, "read_through": "2026-01-02 08:00:00"}]}``
-  (``read_through`` device-local; used for push devices such as ADMS). Optional per device: ``live`` ("up" |
-  "down" | "off"), ``live_since`` (ISO time the state began), ``live_error`` ("CODE: message", when down): the
-  device's live channel (Biometric Device Live Channel). Marks the sidecar Online.
+  (``read_through`` device-local; used for push devices such as ADMS). Marks the sidecar Online.
+  Each device entry also says how its live channel is (issue 14): ``"live": "up" | "down" | "off"``; ``up``:
+  punches arrive as they happen (ZK realtime events or a Hikvision alertStream held by the sidecar, paused
+  during a read, or an ADMS terminal calling within its window); ``off``: the family has no live channel
+  (eSSL), its punches come with each pull. When ``down``, also ``"live_error": "<CODE>: message"`` (a code of
+  the sidecar's errors, e.g. ``DEVICE_CLOSED``, ``DEVICE_UNREACHABLE``, ``ADMS_DEVICE_OFFLINE``) and
+  ``"live_since"``: ISO 8601 time (UTC, with offset) the channel went down. A down channel loses nothing
+  (the next pull reads what it missed); it only makes punches late. The sidecar also sends a heartbeat within
+  about a second of a live channel changing state. The site keeps it on the Biometric Device (Live Channel,
+  Live Channel Since, Live Channel Error).
   → ``{"server_time": "...", "queued_commands": 2}``.
 - ``get_config(sidecar)`` (GET or POST): this sidecar's devices only, with their secrets →
   ``{"sidecar", "site_time_zone", "direction_rules": {"in": [0, 4], "out": [1, 5]}, "adms_listen_address",

@@ -36,8 +36,23 @@ export interface StoredPunch {
   readonly sidecar: string;
 }
 
+/** A push_punches body as the sidecar sends it. */
+export interface PushBody {
+  readonly sidecar: string;
+  readonly device: string;
+  readonly punches: Punch[];
+  readonly sync_log?: string;
+}
+
 export class FakeSite {
   readonly stored = new Map<string, StoredPunch>();
+  /** When each stored punch was first stored (epoch ms): the "staged" moment for latency figures. */
+  readonly receivedAt = new Map<string, number>();
+  /**
+   * Benchmarks against a real bench: push_punches is answered by this instead (the real ingest), and only what
+   * it answered new or duplicate is stored here. Null: the fake answers itself.
+   */
+  relay: ((body: PushBody) => Promise<{ uid: string; status: string }[]>) | null = null;
   readonly calls: { method: string; items: number; status: number }[] = [];
   /** The sync_log each push_punches call named (null when none). */
   readonly pushSyncLogs: (string | null)[] = [];
@@ -61,6 +76,9 @@ export class FakeSite {
     error?: string;
     memory_used_percent?: number;
     read_through?: string;
+    live?: "up" | "down" | "off";
+    live_error?: string;
+    live_since?: string;
   }[] {
     const last = this.heartbeats.at(-1) as { devices?: unknown } | undefined;
     return Array.isArray(last?.devices) ? (last.devices as ReturnType<FakeSite["heartbeatDevices"]>) : [];
@@ -171,15 +189,25 @@ export class FakeSite {
     if (method !== "biometric_sync.api.ingest.push_punches") {
       return this.send(res, method, 404, { exc_type: "DoesNotExistError" });
     }
-    const body = parsed as unknown as {
-      sidecar: string;
-      device: string;
-      punches: Punch[];
-      sync_log?: string;
-    };
+    const body = parsed as unknown as PushBody;
     this.pushSyncLogs.push(body.sync_log ?? null);
     if (!Array.isArray(body.punches) || body.punches.length > 1000) {
       return this.send(res, method, 413, { code: "BATCH_TOO_LARGE", exc_type: "PayloadTooLargeError" });
+    }
+    if (this.relay) {
+      try {
+        const results = await this.relay(body);
+        const now = Date.now();
+        for (const [i, result] of results.entries()) {
+          const punch = body.punches[i];
+          if (!punch || (result.status !== "new" && result.status !== "duplicate")) continue;
+          if (!this.stored.has(punch.uid)) this.receivedAt.set(punch.uid, now);
+          this.stored.set(punch.uid, { punch, sidecar: body.sidecar });
+        }
+        return this.send(res, method, 200, { message: { results } }, body.punches.length);
+      } catch {
+        return this.send(res, method, 503, { exc_type: "ServiceUnavailable" });
+      }
     }
     const results = body.punches.map((punch) => {
       if (punch.device !== body.device)
@@ -201,6 +229,7 @@ export class FakeSite {
         return { uid: punch.uid, status: "rejected", code: "INVALID_TIME", error: "bad time" };
       if (this.stored.has(punch.uid)) return { uid: punch.uid, status: "duplicate" };
       this.stored.set(punch.uid, { punch, sidecar: body.sidecar });
+      this.receivedAt.set(punch.uid, Date.now());
       return { uid: punch.uid, status: "new" };
     });
     this.send(res, method, 200, { message: { results } }, body.punches.length);

@@ -30,6 +30,7 @@ export function parseCommandArgs(argv: readonly string[]) {
         "adms-port": { type: "string" },
         "adms-host": { type: "string" },
         wait: { type: "string" },
+        for: { type: "string" },
         server: { type: "string" },
         sn: { type: "string" },
         key: { type: "string" },

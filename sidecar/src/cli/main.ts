@@ -9,6 +9,7 @@ import { runSimulate } from "./commands/simulate.js";
 import { runUnitFiles } from "./commands/unitFiles.js";
 import { runUsers } from "./commands/users.js";
 import { planUsers } from "./commands/usersPlan.js";
+import { planWatch, runWatch } from "./commands/watch.js";
 import { USAGE } from "./usage.js";
 
 declare const SIDECAR_VERSION: string | undefined;
@@ -33,7 +34,9 @@ export async function main(
       return command === undefined && !args.values.help ? 2 : 0;
     }
     // The demo prints its own summary; its expected warnings (the absurd records it plants) would only be noise.
-    const level = (args.values["log-level"] ?? (command === "demo" ? "error" : "warn")) as LogLevel;
+    // watch prints the channel's state itself: its reconnect warnings as JSON logs would only repeat it.
+    const level = (args.values["log-level"] ??
+      (command === "demo" || command === "watch" ? "error" : "warn")) as LogLevel;
     if (!LOG_LEVELS.includes(level))
       throw new ConfigError([`--log-level "${level}" is not one of ${LOG_LEVELS.join(", ")}`]);
     const logger = createLogger({ level });
@@ -48,6 +51,8 @@ export async function main(
           createLogger({ level: (args.values["log-level"] ?? "info") as LogLevel }),
           version,
         );
+      case "watch":
+        return await runWatch(planWatch(args), logger, print);
       case "unit":
         return runUnitFiles(rest, args, print);
       case "simulate":
@@ -57,7 +62,9 @@ export async function main(
       case "users":
         return await runUsers(planUsers(rest[0], args), logger, print);
       default:
-        throw new ConfigError([`unknown command "${command}" (run, pull, users, unit, simulate, demo)`]);
+        throw new ConfigError([
+          `unknown command "${command}" (run, pull, watch, users, unit, simulate, demo)`,
+        ]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

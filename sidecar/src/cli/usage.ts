@@ -32,6 +32,13 @@ Usage:
       answered OK; what it pushes on its own outside the window goes to FILE.outside-window.csv. tz is the
       zone of its clock (sent to it; default: this computer's). Terminals not listed are refused and named.
       --dry-run cannot be used with adms:// devices (what a terminal is answered OK for must be kept).
+  biometric-sidecar watch --device URL [--device URL ...] [--for SECONDS] [--out FILE.json]
+                          [--adms-port P] [--adms-host IP] [--timeout MS]
+      Prints each punch as it happens (time, user id, direction, device), for installers: punch now and see it.
+      zk:// and hikvision:// through their live channel (ZK realtime events, Hikvision alertStream); adms://
+      terminals push to a server on --adms-host/--adms-port (their ADMS server setting must point here).
+      eSSL has no push: use pull. Runs until --for seconds pass or Ctrl-C, then exits 0 (1 if a device's
+      channel never came up); --out writes every punch seen as a JSON array. Nothing is sent to a site.
   biometric-sidecar users list   --device URL [--out FILE.csv|FILE.json]
   biometric-sidecar users set    --device URL --user-id ID --name NAME [--card N]
   biometric-sidecar users delete --device URL --user-id ID [--punches-saved]

@@ -100,6 +100,13 @@ export interface ReadOptions {
   readonly onProgress?: (progress: ReadProgress) => void;
 }
 
+export interface LiveOptions {
+  /** Called once the device accepted the subscription (the channel is up). */
+  readonly onReady?: () => void;
+  /** How often a quiet channel is checked (ZK: GET_TIME). */
+  readonly keepAliveMs?: number;
+}
+
 export interface ClearLogOptions {
   /** Sees the log as it is just before the clear (device disabled); throws to refuse the clear. */
   readonly verify: (onDevice: ReadResult) => void | Promise<void>;
@@ -132,8 +139,11 @@ export interface DeviceDriver {
    * the device enabled. Only ever run by the safe-clear procedure (service/logClearer.ts).
    */
   clearLog?(options: ClearLogOptions): Promise<ClearLogResult>;
-  /** Streams punches as they happen until `signal` aborts. Each is acknowledged to the device after `onPunch` resolves. */
-  live?(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /**
+   * Streams punches as they happen until `signal` aborts (then resolves). Each is acknowledged to the device after
+   * `onPunch` resolves. Rejects with a coded error when the channel drops; `onReady` runs once it is established.
+   */
+  live?(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal, options?: LiveOptions): Promise<void>;
   /** Every user on the device (capabilities.users). */
   readUsers?(signal?: AbortSignal): Promise<UserRecord[]>;
   /**

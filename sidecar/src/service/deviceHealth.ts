@@ -1,6 +1,7 @@
 import type { TerminalStatus } from "../drivers/adms/terminalStatus.js";
 import type { NaiveDateTime } from "../domain/naiveTime.js";
 import { utcMsToWall } from "../domain/timeZone.js";
+import type { LiveState } from "../devices/liveChannel.js";
 
 /** What the heartbeat says of a device's reachability; absent means "not known yet" (the site keeps its status). */
 export interface DeviceReachability {
@@ -49,4 +50,39 @@ export function admsReadThrough(
 ): NaiveDateTime | null {
   if (!contact || contact.lastSeenMs <= 0) return null;
   return utcMsToWall(contact.lastSeenMs - Math.max(0, delayMs), timeZone);
+}
+
+/** The heartbeat's live-channel fields of one device (see biometric_sync/api/sidecar.py heartbeat). */
+export interface LiveReport {
+  readonly live: "up" | "down" | "off";
+  /** "<CODE>: message", only when down. */
+  readonly live_error?: string;
+  /** ISO 8601 time the down state began, only when down. */
+  readonly live_since?: string;
+}
+
+export function liveReport(state: LiveState): LiveReport {
+  if (state.state !== "down") return { live: state.state };
+  return { live: "down", ...(state.error && { live_error: state.error }), live_since: state.since };
+}
+
+/**
+ * An ADMS terminal's "live channel" is its own pushing: up while it calls within the offline window, down
+ * (since its last call, or since the sidecar started if it has not called) otherwise.
+ */
+export function admsLiveState(input: {
+  readonly contact: Readonly<TerminalStatus> | undefined;
+  readonly nowMs: number;
+  readonly offlineAfterMs: number;
+  readonly startedMs: number;
+}): LiveState {
+  const lastSeen = input.contact?.lastSeenMs ?? 0;
+  if (lastSeen > 0 && input.nowMs - lastSeen <= input.offlineAfterMs)
+    return { state: "up", error: null, since: new Date(lastSeen).toISOString() };
+  const since = new Date(lastSeen > 0 ? lastSeen : input.startedMs).toISOString();
+  const error =
+    lastSeen > 0
+      ? `ADMS_DEVICE_OFFLINE: the terminal has not called for ${Math.round((input.nowMs - lastSeen) / 1000)} s`
+      : "ADMS_DEVICE_OFFLINE: the terminal has not called since the sidecar started";
+  return { state: "down", error, since };
 }

@@ -1,6 +1,8 @@
 import type { DirectionRules } from "../domain/direction.js";
 import { DeviceLocks } from "../devices/deviceLock.js";
 import { DevicePoller, type CursorStore, type PollResult, type PunchSink } from "../devices/devicePoller.js";
+import { LiveChannel } from "../devices/liveChannel.js";
+import type { BackoffPolicy } from "../util/backoff.js";
 import type { DeviceDriver } from "../drivers/driver.js";
 import type { AdmsServer } from "../drivers/adms/admsServer.js";
 import { driverForSiteDevice } from "../drivers/registry.js";
@@ -13,6 +15,8 @@ export interface DeviceRuntime {
   readonly config: SiteDevice;
   readonly driver: DeviceDriver;
   readonly poller: DevicePoller;
+  /** Its live event channel (state "off" for families without one). */
+  readonly live: LiveChannel;
   lastPoll: PollResult | null;
   lastError: string | null;
   clockDriftSeconds: number | null;
@@ -27,6 +31,12 @@ export interface SupervisorOptions {
   readonly admsServer?: AdmsServer | null;
   readonly logger?: Logger;
   readonly timeoutMs?: number;
+  /** A live punch was spooled: the uploader should run now. */
+  readonly onSpooled?: () => void;
+  /** A device's live channel changed state (the service tells the site soon, not at the next heartbeat). */
+  readonly onLiveState?: (device: string) => void;
+  /** Live channel reconnect backoff and keep-alive (defaults in liveChannel.ts). */
+  readonly live?: { readonly backoff?: BackoffPolicy; readonly keepAliveMs?: number };
 }
 
 const fingerprint = (d: SiteDevice, rules: DirectionRules | undefined): string => JSON.stringify([d, rules]);
@@ -58,7 +68,8 @@ export class DeviceSupervisor {
     const outcome = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
     for (const name of [...this.devices.keys()]) {
       if (!wanted.has(name)) {
-        void this.devices.get(name)?.runtime.driver.disconnect();
+        const runtime = this.devices.get(name)?.runtime;
+        void runtime?.live.stop().then(() => runtime.driver.disconnect());
         this.devices.delete(name);
         outcome.removed.push(name);
       }
@@ -88,12 +99,27 @@ export class DeviceSupervisor {
         intervalMs: Math.max(1, config.pull_interval_minutes ?? 5) * 60_000,
         logger: this.options.logger,
       });
+      // The old channel lets go of the device; the new one queues behind it on the device lock.
+      if (existing) void existing.runtime.live.stop();
+      const live = new LiveChannel({
+        deviceKey: name,
+        driver,
+        locks: this.locks,
+        sink: this.options.sink,
+        ...(this.options.onSpooled && { onSpooled: this.options.onSpooled }),
+        ...(this.options.onLiveState && { onState: () => this.options.onLiveState?.(name) }),
+        ...(this.options.live?.backoff && { backoff: this.options.live.backoff }),
+        ...(this.options.live?.keepAliveMs !== undefined && { keepAliveMs: this.options.live.keepAliveMs }),
+        ...(this.options.logger && { logger: this.options.logger }),
+      });
+      live.start();
       this.devices.set(name, {
         fingerprint: print,
         runtime: {
           config,
           driver,
           poller,
+          live,
           lastPoll: null,
           lastError: null,
           clockDriftSeconds: null,
@@ -123,6 +149,7 @@ export class DeviceSupervisor {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.live.stop()));
     await Promise.all(this.all().map((r) => r.driver.disconnect()));
     this.devices.clear();
   }

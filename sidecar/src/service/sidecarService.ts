@@ -17,7 +17,14 @@ import { sleep } from "../util/abort.js";
 import type { Punch } from "../domain/punch.js";
 import { CommandRunner } from "./commandRunner.js";
 import { SyncLogTags } from "./syncLogTags.js";
-import { type DeviceReachability, admsReadThrough, deviceReachability } from "./deviceHealth.js";
+import {
+  admsLiveState,
+  admsReadThrough,
+  type DeviceReachability,
+  deviceReachability,
+  type LiveReport,
+  liveReport,
+} from "./deviceHealth.js";
 import { type DeviceRuntime, DeviceSupervisor } from "./deviceSupervisor.js";
 
 export async function resolveApiSecret(
@@ -77,6 +84,8 @@ export class SidecarService {
   private admsError: SidecarError | null = null;
   private admsWanted: string[] = [];
   private readonly uploadWake = new Wakeup();
+  private readonly startedMs = Date.now();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   uploadError: SidecarError | null = null;
 
   constructor(
@@ -119,7 +128,14 @@ export class SidecarService {
         return seqs;
       },
     };
-    this.supervisor = new DeviceSupervisor({ sink, cursors: this.state, logger: this.log });
+    this.supervisor = new DeviceSupervisor({
+      sink,
+      cursors: this.state,
+      logger: this.log,
+      // A live punch is uploaded now, not at the uploader's next idle tick.
+      onSpooled: () => this.uploadWake.wake(),
+      onLiveState: () => this.heartbeatSoon(),
+    });
     await this.reloadConfig(true);
 
     const uploader = new Uploader({
@@ -170,6 +186,7 @@ export class SidecarService {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.uploadWake.wake();
     this.channel?.stop();
     await Promise.allSettled(this.loops);
@@ -297,6 +314,7 @@ export class SidecarService {
         ...this.supervisor!.all().map((d) => ({
           device: d.config.name,
           ...this.reachability(d),
+          ...this.liveOf(d),
           ...(d.clockDriftSeconds !== null && { clock_drift_seconds: d.clockDriftSeconds }),
           ...(d.memoryUsedPercent !== null && { memory_used_percent: d.memoryUsedPercent }),
           ...this.admsReadThrough(d),
@@ -324,6 +342,22 @@ export class SidecarService {
     return readThrough ? { read_through: readThrough } : {};
   }
 
+  /**
+   * A live channel went up or down: the site hears it within a second (coalesced, so a hundred channels coming
+   * up at start make one call), instead of at the next periodic heartbeat.
+   */
+  private heartbeatSoon(): void {
+    if (this.heartbeatTimer || this.abort.signal.aborted) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = null;
+      if (this.abort.signal.aborted) return;
+      this.heartbeat().catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, "heartbeat after a live channel change failed"),
+      );
+    }, 1_000);
+    this.heartbeatTimer.unref();
+  }
+
   private reachability(d: DeviceRuntime): DeviceReachability {
     const adms = d.config.driver === "adms" && d.config.serial_number ? this.adms : null;
     return deviceReachability({
@@ -331,9 +365,26 @@ export class SidecarService {
       lastError: d.lastError,
       admsContact: adms?.status(d.config.serial_number!),
       nowMs: adms?.nowMs() ?? Date.now(),
-      // Terminals call every few seconds (getrequest); three missed calls plus slack mean it is gone.
-      admsOfflineAfterMs: adms ? 3 * adms.handshakeSettings.delaySeconds * 1000 + 30_000 : 0,
+      admsOfflineAfterMs: this.admsOfflineAfterMs(),
     });
+  }
+
+  private liveOf(d: DeviceRuntime): LiveReport {
+    if (d.config.driver !== "adms") return liveReport(d.live.state);
+    const adms = d.config.serial_number ? this.adms : null;
+    return liveReport(
+      admsLiveState({
+        contact: adms?.status(d.config.serial_number!),
+        nowMs: adms?.nowMs() ?? Date.now(),
+        offlineAfterMs: this.admsOfflineAfterMs(),
+        startedMs: this.startedMs,
+      }),
+    );
+  }
+
+  /** Terminals call every few seconds (getrequest); three missed calls plus slack mean it is gone. */
+  private admsOfflineAfterMs(): number {
+    return this.adms ? 3 * this.adms.handshakeSettings.delaySeconds * 1000 + 30_000 : 0;
   }
 
   private async every(seconds: number, work: () => Promise<unknown>, immediately = false): Promise<void> {

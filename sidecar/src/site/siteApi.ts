@@ -74,6 +74,10 @@ export interface DeviceHealth {
   readonly clock_drift_seconds?: number;
   readonly memory_used_percent?: number;
   readonly read_through?: string;
+  /** The live channel: up, down (then live_error "<CODE>: message" and live_since, ISO), off (none). */
+  readonly live?: "up" | "down" | "off";
+  readonly live_error?: string;
+  readonly live_since?: string;
 }
 
 export interface CommandResult {

@@ -137,6 +137,8 @@ export class Uploader {
       const wait = new AbortController();
       const stopWaiting = (): void => wait.abort();
       signal.addEventListener("abort", stopWaiting, { once: true });
+      // Stopped while draining: the abort event has already fired, so the listener above never will.
+      if (signal.aborted) wait.abort();
       try {
         await Promise.race([
           sleep(delay, wait.signal),

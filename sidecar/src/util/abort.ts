@@ -35,3 +35,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * A signal that aborts when any of `signals` does, and a `dispose` that detaches it (AbortSignal.any needs
+ * Node 20; the sidecar runs on 18).
+ */
+export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  for (const s of signals) {
+    if (s.aborted) controller.abort();
+    else s.addEventListener("abort", onAbort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const s of signals) s.removeEventListener("abort", onAbort);
+    },
+  };
+}

@@ -42,4 +42,41 @@ describe("DeviceLocks", () => {
     await expect(locks.withDevice("gate", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(locks.withDevice("gate", () => Promise.resolve(42))).resolves.toBe(42);
   });
+
+  it("pauses an idle holder when someone wants the device, and lets it back after", async () => {
+    const locks = new DeviceLocks();
+    const events: string[] = [];
+    const held = locks.holdWhileIdle("gate", async (yieldSignal) => {
+      events.push("live up");
+      await new Promise<void>((resolve) => yieldSignal.addEventListener("abort", () => resolve()));
+      events.push("live paused");
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const poll = locks.withDevice("gate", async () => {
+      events.push("poll");
+      expect(locks.isWanted("gate")).toBe(true);
+    });
+    await expect(held).resolves.toBe(true);
+    await poll;
+    expect(events).toEqual(["live up", "live paused", "poll"]);
+    expect(locks.isWanted("gate")).toBe(false);
+    // Back after the poll: nobody wants the device now.
+    let ran = false;
+    await expect(locks.holdWhileIdle("gate", () => Promise.resolve(void (ran = true)))).resolves.toBe(true);
+    expect(ran).toBe(true);
+  });
+
+  it("an idle holder queued behind a user steps aside if another user is waiting", async () => {
+    const locks = new DeviceLocks();
+    const order: string[] = [];
+    const first = locks.withDevice("gate", async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      order.push("poll");
+    });
+    const idle = locks.holdWhileIdle("gate", () => Promise.resolve(void order.push("live")));
+    const second = locks.withDevice("gate", () => Promise.resolve(void order.push("test")));
+    await Promise.all([first, second]);
+    await expect(idle).resolves.toBe(false);
+    expect(order).toEqual(["poll", "test"]);
+  });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { admsReadThrough, deviceReachability } from "../../../sidecar/src/service/deviceHealth.js";
+import {
+  admsLiveState,
+  admsReadThrough,
+  deviceReachability,
+  liveReport,
+} from "../../../sidecar/src/service/deviceHealth.js";
 import type { TerminalStatus } from "../../../sidecar/src/drivers/adms/terminalStatus.js";
 
 const base = { lastPollOk: false, lastError: null, nowMs: 1_000_000, admsOfflineAfterMs: 60_000 };
@@ -28,6 +33,32 @@ describe("deviceReachability (what the heartbeat says of a device)", () => {
       error: "ADMS_DEVICE_OFFLINE",
     });
     expect(deviceReachability({ ...base, admsContact: contact(0) })).toEqual({});
+  });
+
+  it("reports the live channel: up or off alone; down with its coded error and since when", () => {
+    const since = "2026-12-02T10:00:00.000Z";
+    expect(liveReport({ state: "up", error: null, since })).toEqual({ live: "up" });
+    expect(liveReport({ state: "off", error: null, since })).toEqual({ live: "off" });
+    expect(liveReport({ state: "down", error: "DEVICE_CLOSED: gone", since })).toEqual({
+      live: "down",
+      live_error: "DEVICE_CLOSED: gone",
+      live_since: since,
+    });
+  });
+
+  it("an ADMS terminal's live channel is its pushing: up while it calls, down since its last call", () => {
+    const input = { nowMs: base.nowMs, offlineAfterMs: 60_000, startedMs: 500_000 };
+    expect(admsLiveState({ ...input, contact: contact(base.nowMs - 5_000) }).state).toBe("up");
+    expect(admsLiveState({ ...input, contact: contact(base.nowMs - 61_000) })).toEqual({
+      state: "down",
+      error: "ADMS_DEVICE_OFFLINE: the terminal has not called for 61 s",
+      since: new Date(base.nowMs - 61_000).toISOString(),
+    });
+    expect(admsLiveState({ ...input, contact: undefined })).toMatchObject({
+      state: "down",
+      error: expect.stringMatching(/^ADMS_DEVICE_OFFLINE: /),
+      since: new Date(500_000).toISOString(),
+    });
   });
 });
 

@@ -7,6 +7,8 @@ import { SidecarService } from "../../../sidecar/src/service/sidecarService.js";
 import { COMMAND_EVENT } from "../../../sidecar/src/site/commandChannel.js";
 import { FakeRealtime } from "../../fakes/fakeRealtime.js";
 import { FakeSite } from "../../fakes/fakeSite.js";
+import { hikEvents, successful } from "../../simulators/hikvision/hikEvents.js";
+import { HikSimulator } from "../../simulators/hikvision/hikSimulator.js";
 import { scenario } from "../../simulators/zk/scenario.js";
 import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
 
@@ -342,4 +344,97 @@ describe("SidecarService against a fake site", () => {
       Date.parse(kolkataNow.replace(" ", "T") + "Z") - Date.parse(readThrough.replace(" ", "T") + "Z");
     expect(behindMs).toBeLessThan(10 * 60_000);
   });
+
+  it("a live punch reaches the site within about a second; the next pull reads it again and the site keeps one", async () => {
+    const { site, sims, service } = await world();
+    await service.start();
+    const gate = () => site.heartbeatDevices().find((d) => d.device === "Main Gate");
+    await expect.poll(() => gate()?.live, { timeout: 5_000 }).toBe("up");
+    expect(gate()).not.toHaveProperty("live_error");
+    const sim = sims[0]!;
+    const user = sim.users[0]!;
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-03 09:00:00" });
+    await expect
+      .poll(() => [...site.stored.values()].some((s) => s.punch.time === "2026-11-03 09:00:00"), {
+        timeout: 2_500,
+        interval: 20,
+      })
+      .toBe(true);
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.status).toBe("Done");
+    await expect.poll(() => service.spoolDepth, { timeout: 10_000 }).toBe(0);
+    expect(site.stored.size).toBe(sim.punches.length);
+    // The channel is back after the pull: the next punch is live again.
+    await expect.poll(() => sim.eventSubscribers(), { timeout: 5_000 }).toBe(1);
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-03 18:00:00" });
+    await expect.poll(() => site.stored.size, { timeout: 2_500, interval: 20 }).toBe(sim.punches.length);
+  });
+
+  it("a terminal reboot and a drop mid-event: the heartbeat says live down (code, since) then up; the pull finds what the channel lost", async () => {
+    const { site, sims, service } = await world();
+    await service.start();
+    const gate = () => site.heartbeatDevices().find((d) => d.device === "Main Gate");
+    await expect.poll(() => gate()?.live, { timeout: 5_000 }).toBe("up");
+    const sim = sims[0]!;
+    const user = sim.users[0]!;
+    sim.addFault({ kind: "dropMidEvent" });
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-04 09:00:00" }); // lost by the channel
+    await expect.poll(() => sim.stats().faultsFired.dropMidEvent ?? 0).toBe(1);
+    const rebooting = sim.reboot(2_500);
+    await expect.poll(() => gate()?.live, { timeout: 4_000 }).toBe("down");
+    expect(gate()?.live_error).toMatch(/^DEVICE_(CLOSED|UNREACHABLE|REFUSED): /);
+    expect(new Date(gate()!.live_since!).getTime()).toBeGreaterThan(Date.now() - 10_000);
+    await rebooting;
+    sim.pushLivePunch({ userId: user.userId, time: "2026-11-04 09:05:00" }); // live, or found by the pull
+    await expect.poll(() => gate()?.live, { timeout: 10_000 }).toBe("up");
+    expect(gate()).not.toHaveProperty("live_error");
+    const pull = site.queueCommand("pull", "Main Gate");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => site.stored.size, { timeout: 10_000 }).toBe(sim.punches.length);
+    const times = [...site.stored.values()].map((s) => s.punch.time);
+    expect(times).toContain("2026-11-04 09:00:00");
+    expect(times).toContain("2026-11-04 09:05:00");
+  }, 30_000);
+
+  it("Hikvision: streamed punches reach the site at once; a drop mid-event and garbage are survived, and the pull's serial cursor finds the lost one", async () => {
+    const { site, service } = await world();
+    const hik = new HikSimulator({ username: "admin", password: "Passw0rd!", events: hikEvents(12) });
+    await hik.start();
+    cleanup.push(() => hik.stop());
+    site.devices = [
+      {
+        name: "Lobby",
+        enabled: true,
+        driver: "hikvision",
+        host: "127.0.0.1",
+        port: hik.address.port,
+        username: "admin",
+        password: "Passw0rd!",
+        time_zone: "Asia/Kolkata",
+      },
+    ];
+    await service.start();
+    const lobby = () => site.heartbeatDevices().find((d) => d.device === "Lobby");
+    await expect.poll(() => lobby()?.live, { timeout: 5_000 }).toBe("up");
+    const wall = (e: { time: string; employeeNoString?: string }) =>
+      `${e.employeeNoString}|${e.time.slice(0, 19).replace("T", " ")}`;
+    const onSite = () => [...site.stored.values()].map((s) => `${s.punch.user_id}|${s.punch.time}`);
+    const first = hik.punchNow({ employeeNoString: "0101" });
+    await expect.poll(onSite, { timeout: 2_500, interval: 20 }).toContain(wall(first));
+    hik.addFault({ kind: "streamGarbage", style: "part" });
+    const second = hik.punchNow({ employeeNoString: "0102" });
+    await expect.poll(onSite, { timeout: 2_500, interval: 20 }).toContain(wall(second));
+    hik.addFault({ kind: "streamDropMidEvent" });
+    const lost = hik.punchNow({ employeeNoString: "0103" });
+    // The channel comes back (backoff from 1 s); the event it lost is still on the device.
+    await expect.poll(() => hik.streamSubscribers, { timeout: 5_000 }).toBe(1);
+    expect(onSite()).not.toContain(wall(lost));
+    const pull = site.queueCommand("pull", "Lobby");
+    await expect.poll(() => done(site, pull), { timeout: 10_000 }).toBe(true);
+    expect(site.commands.get(pull)?.status).toBe("Done");
+    await expect.poll(onSite, { timeout: 5_000 }).toContain(wall(lost));
+    expect(site.stored.size).toBe(successful(hik.log).length);
+    await expect.poll(() => lobby()?.live, { timeout: 5_000 }).toBe("up");
+  }, 30_000);
 });

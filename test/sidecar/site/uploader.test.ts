@@ -64,6 +64,38 @@ describe("Uploader", () => {
     expect(spool.depth()).toBe(0);
   });
 
+  it("run: a punch spooled while idle goes out at once when woken (a batch of one); a backlog in 1,000s", async () => {
+    // A wake-up is kept when the uploader is busy (as the service's is), so none is lost to a race.
+    let pending = false;
+    let waiter: (() => void) | null = null;
+    const woken = (): Promise<void> => {
+      if (!pending) return new Promise<void>((resolve) => (waiter = resolve));
+      pending = false;
+      return Promise.resolve();
+    };
+    const wake = (): void => {
+      if (waiter) waiter();
+      else pending = true;
+      waiter = null;
+    };
+    const stop = new AbortController();
+    const running = uploader().run(stop.signal, { idleMs: 60_000, wake: woken });
+    try {
+      await spool.append(Array.from({ length: 2500 }, (_, i) => punch("Gate", i)));
+      wake();
+      await expect.poll(() => site.stored.size, { timeout: 10_000 }).toBe(2500);
+      expect(site.calls.map((c) => c.items)).toEqual([1000, 1000, 500]);
+      // A live punch: no waiting for a fuller batch or for the idle tick (60 s here).
+      await spool.append([punch("Gate", 9_999)]);
+      wake();
+      await expect.poll(() => site.stored.size, { timeout: 1_500, interval: 10 }).toBe(2501);
+      expect(site.calls.at(-1)?.items).toBe(1);
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
+
   it("treats a punch the site already has as delivered (a re-read or a re-send after a crash)", async () => {
     await spool.append([punch("Gate", 1), punch("Gate", 2)]);
     await uploader().drainOnce();

@@ -40,7 +40,11 @@ export type HikFault =
   /** beginSerialNo/endSerialNo are ignored (older firmware). */
   | { readonly kind: "ignoreSerialBounds"; readonly times?: number }
   /** The answer names another search. */
-  | { readonly kind: "wrongSearchId"; readonly times?: number };
+  | { readonly kind: "wrongSearchId"; readonly times?: number }
+  /** alertStream: the next event part is cut off halfway and the connection dropped. */
+  | { readonly kind: "streamDropMidEvent"; readonly times?: number }
+  /** alertStream: before the next event, noise ("bytes", outside any part) or a part that is not an event body. */
+  | { readonly kind: "streamGarbage"; readonly times?: number; readonly style?: "bytes" | "part" };
 
 export interface HikSimulatorOptions {
   /** How the web server treats connections (default polite; see ConnectionQuirk). */
@@ -68,6 +72,12 @@ export interface HikSimulatorOptions {
   readonly staleSearchReuse?: boolean;
   /** The person table (UserInfo Search/SetUp/Delete). Absent: empty, and UserInfo/Count counts event employees. */
   readonly users?: readonly HikUser[];
+  /** alertStream part bodies. Default "json" (newer firmware); older firmware sends XML. */
+  readonly streamFormat?: "json" | "xml";
+  /** alertStream parts carry Content-Length. Default true (some firmware leaves it out). */
+  readonly streamContentLength?: boolean;
+  /** alertStream heartbeat ("videoloss", inactive) period. Default 10 s. */
+  readonly heartbeatMs?: number;
 }
 
 export interface HikStats {
@@ -110,8 +120,21 @@ export function isoToUtcMs(text: string): number {
   return base - offset * 60_000;
 }
 
+const BOUNDARY = "MIME_boundary";
+
+/** What `punchNow` takes: a person authenticating at the terminal now. */
+export interface HikPunchInput {
+  readonly employeeNoString: string;
+  /** Default 75 (face). */
+  readonly minor?: number;
+  readonly attendanceStatus?: string;
+  /** Default: the device clock's now, with its offset. */
+  readonly time?: string;
+}
+
 export class HikSimulator {
-  private readonly http: LoopbackHttpServer;
+  private http: LoopbackHttpServer;
+  private readonly streams = new Set<ServerResponse>();
   private readonly nonces = new Map<string, number>();
   private readonly searches = new Map<string, StoredSearch>();
   private armed: { fault: HikFault; remaining: number }[];
@@ -154,7 +177,58 @@ export class HikSimulator {
   }
 
   stop(): Promise<void> {
+    this.streams.clear();
     return this.http.stop();
+  }
+
+  /**
+   * The terminal reboots: every connection (event streams included) drops, and it listens again on the same
+   * port after `downMs`. Its log survives and serials continue.
+   */
+  async reboot(downMs = 0): Promise<void> {
+    const { port } = this.address;
+    await this.stop();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.http = new LoopbackHttpServer((req, res) => void this.handle(req, res), {
+      host: this.options.host,
+      port,
+      connection: this.options.connection,
+    });
+    await this.http.start();
+  }
+
+  /** The device's log now. */
+  get log(): readonly HikEvent[] {
+    return this.events;
+  }
+
+  /** Clients holding an alertStream open now. */
+  get streamSubscribers(): number {
+    return this.streams.size;
+  }
+
+  /** The device ends every event stream politely (end of body), as some firmware does now and then. */
+  endStreams(): void {
+    for (const res of this.streams) res.end(`\r\n--${BOUNDARY}--\r\n`);
+    this.streams.clear();
+  }
+
+  /**
+   * Someone authenticates at the terminal now: the event is logged (the next serial) and sent at once to every
+   * open alertStream. Returns the event.
+   */
+  punchNow(input: HikPunchInput): HikEvent {
+    const serialNo = (this.events.at(-1)?.serialNo ?? 0) + 1;
+    const event: HikEvent = {
+      serialNo,
+      minor: input.minor ?? 75,
+      time: input.time ?? this.deviceNowIso(),
+      employeeNoString: input.employeeNoString,
+      ...(input.attendanceStatus !== undefined && { attendanceStatus: input.attendanceStatus }),
+    };
+    this.record(event);
+    for (const res of this.streams) this.streamEvent(res, event);
+    return event;
   }
 
   /** TCP connections the device accepted. */
@@ -224,6 +298,7 @@ export class HikSimulator {
     if (this.take("serverError")) return this.send(res, 500, "text/plain", "Internal Server Error");
     const method = req.method ?? "GET";
     if (path === "/ISAPI/AccessControl/AcsEvent" && method === "POST") return this.acsEvent(res, body);
+    if (path === "/ISAPI/Event/notification/alertStream" && method === "GET") return this.alertStream(res);
     if (path === "/ISAPI/System/time" && method === "GET") return this.getTime(res);
     if (path === "/ISAPI/System/time" && method === "PUT") return this.putTime(res, body);
     if (path === "/ISAPI/System/deviceInfo" && method === "GET") {
@@ -476,6 +551,102 @@ export class HikSimulator {
 
   private answer(res: ServerResponse, answer: HikAnswer): void {
     this.json(res, answer.status, answer.body);
+  }
+
+  /** Opens a never-ending multipart/mixed answer: events as they happen, a heartbeat every `heartbeatMs`. */
+  private alertStream(res: ServerResponse): void {
+    res.writeHead(200, { "Content-Type": `multipart/mixed; boundary=${BOUNDARY}`, Connection: "close" });
+    res.flushHeaders(); // a device answers at once, before its first event or heartbeat
+    this.streams.add(res);
+    const heartbeat = setInterval(
+      () => this.writePart(res, this.heartbeatBody()),
+      this.options.heartbeatMs ?? 10_000,
+    );
+    heartbeat.unref();
+    res.once("close", () => {
+      clearInterval(heartbeat);
+      this.streams.delete(res);
+    });
+  }
+
+  private streamEvent(res: ServerResponse, event: HikEvent): void {
+    const garbage = this.take("streamGarbage");
+    if (garbage?.style === "part")
+      this.writePart(res, "\u0000\u0001not an event {{{ <<<", "application/json");
+    else if (garbage) res.write(randomBytes(97));
+    const body = this.eventBody(event);
+    if (this.take("streamDropMidEvent")) {
+      const part = this.partBytes(body);
+      res.write(part.subarray(0, Math.floor(part.length / 2)), () => res.socket?.destroy());
+      this.streams.delete(res);
+      return;
+    }
+    this.writePart(res, body);
+  }
+
+  private writePart(res: ServerResponse, body: string, type?: string): void {
+    if (!res.writableEnded) res.write(this.partBytes(body, type));
+  }
+
+  private partBytes(body: string, type?: string): Buffer {
+    const xml = (this.options.streamFormat ?? "json") === "xml";
+    const contentType =
+      type ?? (xml ? 'application/xml; charset="UTF-8"' : 'application/json; charset="UTF-8"');
+    const length =
+      (this.options.streamContentLength ?? true) ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : "";
+    return Buffer.from(`--${BOUNDARY}\r\nContent-Type: ${contentType}\r\n${length}\r\n${body}\r\n`);
+  }
+
+  private eventBody(e: HikEvent): string {
+    const employee = e.employeeNoString ?? (e.employeeNo !== undefined ? String(e.employeeNo) : "");
+    if ((this.options.streamFormat ?? "json") === "xml") {
+      return `<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema"><ipAddress>127.0.0.1</ipAddress><portNo>80</portNo><protocol>HTTP</protocol><channelID>1</channelID><dateTime>${e.time}</dateTime><activePostCount>1</activePostCount><eventType>AccessControllerEvent</eventType><eventState>active</eventState><eventDescription>Access Controller Event</eventDescription><AccessControllerEvent><deviceName>Lobby Terminal</deviceName><majorEventType>${e.major ?? 5}</majorEventType><subEventType>${e.minor}</subEventType><name>${e.name ?? ""}</name><cardReaderNo>1</cardReaderNo><employeeNoString>${employee}</employeeNoString><serialNo>${e.serialNo}</serialNo><userType>normal</userType><currentVerifyMode>cardOrFaceOrFp</currentVerifyMode><attendanceStatus>${e.attendanceStatus ?? "undefined"}</attendanceStatus><mask>no</mask></AccessControllerEvent></EventNotificationAlert>`;
+    }
+    const { pictureURL: _p, major, minor, ...rest } = this.render(e);
+    return JSON.stringify({
+      ipAddress: "127.0.0.1",
+      portNo: 80,
+      protocol: "HTTP",
+      macAddress: "c0:56:e3:00:00:01",
+      channelID: 1,
+      dateTime: e.time,
+      activePostCount: 1,
+      eventType: "AccessControllerEvent",
+      eventState: "active",
+      eventDescription: "Access Controller Event",
+      AccessControllerEvent: {
+        deviceName: "Lobby Terminal",
+        majorEventType: major,
+        subEventType: minor,
+        ...rest,
+      },
+    });
+  }
+
+  private heartbeatBody(): string {
+    const now = this.deviceNowIso();
+    if ((this.options.streamFormat ?? "json") === "xml")
+      return `<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema"><ipAddress>127.0.0.1</ipAddress><portNo>80</portNo><protocol>HTTP</protocol><channelID>1</channelID><dateTime>${now}</dateTime><activePostCount>0</activePostCount><eventType>videoloss</eventType><eventState>inactive</eventState><eventDescription>videoloss alarm</eventDescription></EventNotificationAlert>`;
+    return JSON.stringify({
+      ipAddress: "127.0.0.1",
+      portNo: 80,
+      protocol: "HTTP",
+      channelID: 1,
+      dateTime: now,
+      activePostCount: 0,
+      eventType: "videoloss",
+      eventState: "inactive",
+      eventDescription: "videoloss alarm",
+    });
+  }
+
+  /** The device's clock now, as it writes times (ISO with its offset). */
+  private deviceNowIso(): string {
+    const offset = this.offsetMinutes();
+    const local = new Date(Date.now() + this.clockOffsetMs + offset * 60_000).toISOString().slice(0, 19);
+    const sign = offset < 0 ? "-" : "+";
+    const abs = Math.abs(offset);
+    return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
   }
 
   private json(res: ServerResponse, status: number, value: unknown): void {

@@ -3,6 +3,8 @@
  * so a client's retry logic can be tested: "the first read drops, the second succeeds".
  */
 export type Fault =
+  /** The next realtime event is cut off halfway and the connection dropped (the punch stays in the log). */
+  | { readonly kind: "dropMidEvent"; readonly times?: number }
   /** Destroy the connection partway through the DATA of the next chunk (TCP; over UDP the rest is not sent). */
   | { readonly kind: "dropMidChunk"; readonly times?: number; readonly afterBytes?: number }
   /** Stop answering `command` (default CMD_DATA_RDY): for `ms`, or forever (connection hangs) without it. */

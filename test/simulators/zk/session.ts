@@ -167,6 +167,14 @@ export class ZkSession {
         : encodeLiveAttendance(p, this.ctx.config.liveEventLength);
     this.ctx.stats.eventsSent += 1;
     const packet = encodePacket({ command: Cmd.REG_EVENT, session: EventFlag.ATTLOG, reply: 0, data });
+    if (this.ctx.faults.take("dropMidEvent")) {
+      const framed = this.frame(packet);
+      return [
+        { kind: "write", bytes: framed.subarray(0, Math.floor(framed.length / 2)) },
+        { kind: "pause", ms: 5 },
+        { kind: "destroy", reset: false },
+      ];
+    }
     // One event per write, and a pause after it: verifications are seconds apart on a real terminal, and
     // pyzk takes one recv() per event (two events in one segment would be misparsed).
     return [

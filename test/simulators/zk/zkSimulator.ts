@@ -84,6 +84,8 @@ export class ZkSimulator {
   private tcp: TcpTransport | null = null;
   private udp: UdpTransport | null = null;
   private addressValue: ZkSimulatorAddress | null = null;
+  /** After a reboot: the ports it had, so clients reconnect to the same address. */
+  private boundPorts: { tcp: number; udp: number | false } | null = null;
 
   constructor(options: ZkSimulatorOptions) {
     const s = options.scenario;
@@ -118,9 +120,9 @@ export class ZkSimulator {
     const host = this.options.host ?? "127.0.0.1";
     const ctx = this.context();
     const tcp = new TcpTransport(ctx);
-    const tcpPort = await tcp.listen(host, this.options.tcpPort ?? 0);
+    const tcpPort = await tcp.listen(host, this.boundPorts?.tcp ?? this.options.tcpPort ?? 0);
     this.tcp = tcp;
-    const udpOption = this.options.udpPort ?? 0;
+    const udpOption = this.boundPorts?.udp ?? this.options.udpPort ?? 0;
     let udpPort: number | null = null;
     if (udpOption !== false) {
       const udp = new UdpTransport(ctx);
@@ -176,6 +178,18 @@ export class ZkSimulator {
       state: input.state ?? 0,
     });
     return this.record(punch) ? punch : null;
+  }
+
+  /**
+   * The terminal reboots: every connection is dropped and the listeners come back on the same ports after
+   * `downMs`; the log (and the users) survive, as in the device's flash. Event registrations do not.
+   */
+  async reboot(downMs = 0): Promise<void> {
+    const address = this.address;
+    await this.stop();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.boundPorts = { tcp: address.tcpPort, udp: address.udpPort ?? false };
+    await this.start();
   }
 
   /** Replaces every armed fault. */

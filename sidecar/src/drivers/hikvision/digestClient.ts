@@ -1,6 +1,7 @@
 import { DeviceError } from "../../errors.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digestAuth.js";
 import { httpExchange, type HttpExchangeResponse } from "../shared/httpExchange.js";
+import { type HttpStream, openHttpStream } from "../shared/httpStream.js";
 
 export interface DigestClientOptions {
   /** http://host:port or https://host:port */
@@ -55,38 +56,70 @@ export class DigestClient {
     for (;;) {
       const response = await this.send(req);
       if (response.status !== 401) return response;
-      const challenge = parseDigestChallenge(response.headers["www-authenticate"]);
-      if (!challenge) throw this.latch(response, "it offers no Digest authentication we can answer");
-      // We just answered a fresh challenge and were refused without `stale`: the credentials are wrong.
-      if (freshChallenges > 0 && !challenge.stale)
-        throw this.latch(response, "the user name or password is wrong");
-      if (freshChallenges >= 3) {
-        throw new DeviceError(
-          "HIK_BAD_RESPONSE",
-          `${this.options.baseUrl.host} keeps expiring its nonces (stale) before we can use them`,
-        );
-      }
-      freshChallenges++;
-      this.challenge = challenge;
-      this.nonceCount = 0;
+      this.answer401(response, freshChallenges++);
     }
   }
 
-  private send(req: DigestRequest): Promise<HttpExchangeResponse> {
-    const url = new URL(req.path, this.options.baseUrl);
+  /**
+   * A GET whose answer is a long-lived stream (alertStream), authenticated the same way; only the headers are
+   * awaited (within the timeout). A 401 body is read and closed before the next attempt.
+   */
+  async stream(req: Omit<DigestRequest, "method" | "body" | "contentType">): Promise<HttpStream> {
+    if (this.authFailure) throw this.authFailure;
+    let freshChallenges = 0;
+    for (;;) {
+      const url = new URL(req.path, this.options.baseUrl);
+      const response = await openHttpStream({
+        url,
+        method: "GET",
+        headers: this.headersFor("GET", url),
+        timeoutMs: this.options.timeoutMs,
+        signal: req.signal,
+        allowSelfSigned: this.options.allowSelfSigned,
+      });
+      if (response.status !== 401) return response;
+      const body = await response.readAll(64 * 1024);
+      this.answer401({ status: 401, headers: response.headers, body }, freshChallenges++);
+    }
+  }
+
+  /** Takes the new challenge from a 401, or throws (latching a credentials failure). */
+  private answer401(response: HttpExchangeResponse, freshChallenges: number): void {
+    const challenge = parseDigestChallenge(response.headers["www-authenticate"]);
+    if (!challenge) throw this.latch(response, "it offers no Digest authentication we can answer");
+    // We just answered a fresh challenge and were refused without `stale`: the credentials are wrong.
+    if (freshChallenges > 0 && !challenge.stale)
+      throw this.latch(response, "the user name or password is wrong");
+    if (freshChallenges >= 3) {
+      throw new DeviceError(
+        "HIK_BAD_RESPONSE",
+        `${this.options.baseUrl.host} keeps expiring its nonces (stale) before we can use them`,
+      );
+    }
+    this.challenge = challenge;
+    this.nonceCount = 0;
+  }
+
+  private headersFor(method: string, url: URL, contentType?: string): Record<string, string> {
     const headers: Record<string, string> = { Accept: "application/json, application/xml, text/xml, */*" };
-    if (req.contentType) headers["Content-Type"] = req.contentType;
+    if (contentType) headers["Content-Type"] = contentType;
     if (this.challenge) {
       this.nonceCount++;
       headers.Authorization = digestAuthorization({
         challenge: this.challenge,
-        method: req.method,
+        method,
         uri: url.pathname + url.search,
         username: this.options.username,
         password: this.options.password,
         nonceCount: this.nonceCount,
       });
     }
+    return headers;
+  }
+
+  private send(req: DigestRequest): Promise<HttpExchangeResponse> {
+    const url = new URL(req.path, this.options.baseUrl);
+    const headers = this.headersFor(req.method, url, req.contentType);
     return httpExchange({
       url,
       method: req.method,

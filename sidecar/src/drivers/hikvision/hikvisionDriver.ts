@@ -18,6 +18,7 @@ import type {
   DeviceDriver,
   DeviceInfo,
   DriverCapabilities,
+  LiveOptions,
   ReadOptions,
   ReadResult,
   RecordReject,
@@ -32,6 +33,7 @@ import {
   isapiHttpError,
   parseAcsEventPage,
 } from "./acsEvent.js";
+import { readAlertStream } from "./alertStream.js";
 import { DigestClient } from "./digestClient.js";
 import { HikUsers } from "./hikUsers.js";
 import { eventToPunch } from "./eventToPunch.js";
@@ -85,6 +87,8 @@ export interface HikvisionDriverOptions {
   readonly directionRules?: DirectionRules;
   readonly minYear?: number;
   readonly logger?: Logger;
+  /** Event stream: nothing (event or heartbeat) for this long means the link is dead. Default 90 s. */
+  readonly streamIdleMs?: number;
 }
 
 /**
@@ -100,7 +104,7 @@ export interface CursorReadResult extends ReadResult {
 
 const CAPABILITIES: DriverCapabilities = {
   pull: true,
-  live: false,
+  live: true,
   getTime: true,
   setTime: true,
   clearLog: false,
@@ -249,6 +253,50 @@ export class HikvisionDriver implements DeviceDriver {
           throw isapiHttpError("setting the time", response.status, response.body);
       },
     );
+  }
+
+  /**
+   * Holds the device's alertStream: each successful authentication (the same filter as a pull) becomes a punch
+   * at once. The serialNo cursor is not moved: the next pull reads these again (the uid makes them one punch)
+   * and finds whatever the stream missed.
+   */
+  async live(
+    onPunch: (punch: Punch) => Promise<void>,
+    signal: AbortSignal,
+    options: LiveOptions = {},
+  ): Promise<void> {
+    if (this.serialNumber === null && this.options.deviceId == null) await this.deviceInfo(signal);
+    const rules = this.options.directionRules ?? DEFAULT_DIRECTION_RULES;
+    const reading = readAlertStream({
+      client: this.client,
+      signal,
+      idleTimeoutMs: options.keepAliveMs ?? this.options.streamIdleMs ?? 90_000,
+      ...(options.onReady && { onReady: options.onReady }),
+      onPart: async (part) => {
+        if (part.kind !== "event") return;
+        const converted = eventToPunch(
+          part.info,
+          this.deviceId,
+          this.zone,
+          this.options.minYear ?? 2001,
+          rules,
+        );
+        if (converted.kind === "punch") await onPunch(converted.punch);
+        else if (converted.kind === "reject")
+          this.log.warn(
+            { code: converted.reject.code, err: converted.reject.message },
+            "a streamed event cannot become a punch; the pull keeps it aside",
+          );
+      },
+      onGarbage: (error) =>
+        this.log.warn({ code: error.code, err: error.message }, "skipped an unreadable event stream part"),
+    });
+    try {
+      await reading;
+    } catch (error) {
+      // Asked to stop while connecting: that is a stop, not a failure.
+      if (!signal.aborted) throw error;
+    }
   }
 
   async disconnect(): Promise<void> {

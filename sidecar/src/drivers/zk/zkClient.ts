@@ -351,14 +351,17 @@ export class ZkClient {
 
   /**
    * Registers for EF_ATTLOG events and delivers each one; the device is acknowledged after `onEvent` resolves, so
-   * an event whose handler failed is not acknowledged. Resolves when the connection closes or `signal` aborts.
+   * an event whose handler failed is not acknowledged. `onReady` runs once the device accepted the registration.
+   * Resolves when `signal` aborts; rejects with DEVICE_CLOSED when the connection drops (noticed at once, not at
+   * the next keep-alive), or with the keep-alive's error when the device stops answering.
    */
   async live(
     onEvent: (event: LiveAttendance) => Promise<void>,
     onBadEvent: (error: Error) => void,
     signal: AbortSignal,
-    keepAliveMs = 30_000,
+    options: { keepAliveMs?: number; onReady?: () => void } = {},
   ): Promise<void> {
+    const keepAliveMs = options.keepAliveMs ?? 30_000;
     const session = this.requireSession();
     let chain = Promise.resolve();
     session.onEvent((packet) => {
@@ -371,23 +374,39 @@ export class ZkClient {
         }
       });
     });
-    const flags = Buffer.alloc(4);
-    flags.writeUInt32LE(EventFlag.ATTLOG, 0);
-    await this.command(Cmd.REG_EVENT, flags, signal);
+    // Set from the close callback (an object, so the checks below are not narrowed away).
+    const link: { closedWith: Error | null; wake: (() => void) | null } = { closedWith: null, wake: null };
+    const unsubscribe = session.onClosed((error) => {
+      link.closedWith = error;
+      link.wake?.();
+    });
     try {
+      const flags = Buffer.alloc(4);
+      flags.writeUInt32LE(EventFlag.ATTLOG, 0);
+      await this.command(Cmd.REG_EVENT, flags, signal);
+      options.onReady?.();
       // Periodic GET_TIME proves the link is alive; a dead device otherwise looks like a quiet one.
-      while (!signal.aborted && session.isOpen) {
+      while (!signal.aborted && link.closedWith === null) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, keepAliveMs);
-          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener("abort", done);
+            link.wake = null;
+            resolve();
+          };
+          const timer = setTimeout(done, keepAliveMs);
+          signal.addEventListener("abort", done, { once: true });
+          link.wake = done;
         });
-        if (signal.aborted || !session.isOpen) break;
-        await this.command(Cmd.GET_TIME, Buffer.alloc(0));
+        if (signal.aborted || link.closedWith !== null) break;
+        await this.command(Cmd.GET_TIME, Buffer.alloc(0), signal);
       }
     } finally {
+      unsubscribe();
       await chain;
       session.onEvent(null);
     }
+    if (link.closedWith !== null && !signal.aborted) throw link.closedWith;
   }
 
   private requireSession(): ZkSession {

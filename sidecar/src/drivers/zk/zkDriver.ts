@@ -26,6 +26,7 @@ import type {
   DeviceDriver,
   DeviceInfo,
   DriverCapabilities,
+  LiveOptions,
   ReadOptions,
   ReadResult,
   RecordReject,
@@ -191,8 +192,15 @@ export class ZkDriver implements DeviceDriver {
     }
   }
 
-  async live(onPunch: (punch: Punch) => Promise<void>, signal: AbortSignal): Promise<void> {
+  async live(
+    onPunch: (punch: Punch) => Promise<void>,
+    signal: AbortSignal,
+    options: LiveOptions = {},
+  ): Promise<void> {
     await this.connect(signal);
+    // A terminal left disabled (a read or clear killed midway) takes no punches: enable it, as pyzk's
+    // live_capture does. Reads and clears never overlap the channel (the device lock pauses it).
+    await this.client.enableDevice(signal);
     await this.client.live(
       async (event) => {
         if (!isValidParts(event.time)) {
@@ -221,6 +229,7 @@ export class ZkDriver implements DeviceDriver {
           "live event not acknowledged",
         ),
       signal,
+      options,
     );
   }
 

@@ -24,6 +24,7 @@ export class ZkSession {
   private waiter: Waiter | null = null;
   private closedWith: Error | null = null;
   private eventListener: EventListener | null = null;
+  private readonly closeListeners = new Set<(error: Error) => void>();
   staleDropped = 0;
 
   constructor(
@@ -59,6 +60,19 @@ export class ZkSession {
 
   onEvent(listener: EventListener | null): void {
     this.eventListener = listener;
+  }
+
+  /**
+   * Calls `listener` once when the connection closes (at once if it already has); returns an unsubscribe.
+   * A live channel waits on this: a dead link must not look like a quiet device until the next keep-alive.
+   */
+  onClosed(listener: (error: Error) => void): () => void {
+    if (this.closedWith) {
+      listener(this.closedWith);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => void this.closeListeners.delete(listener);
   }
 
   /** Sends a command and returns its first reply. */
@@ -147,7 +161,12 @@ export class ZkSession {
       error instanceof SidecarError
         ? error
         : new ProtocolError("PROTOCOL_BAD_FRAME", error.message, { cause: error });
-    if (closed && !this.closedWith) this.closedWith = coded;
+    if (closed && !this.closedWith) {
+      this.closedWith = coded;
+      const listeners = [...this.closeListeners];
+      this.closeListeners.clear();
+      for (const listener of listeners) listener(coded);
+    }
     this.waiter?.reject(coded);
   }
 }
