@@ -1,6 +1,7 @@
 """Install, migrate, uninstall and test-setup hooks (all idempotent)."""
 
 import frappe
+from frappe.model import no_value_fields
 
 from biometric_sync.api.access import MANAGER_ROLE, SIDECAR_ROLE
 from biometric_sync.indexes import drop_foreign_indexes, ensure_indexes
@@ -40,10 +41,26 @@ def ensure_roles() -> None:
 			frappe.get_doc({"doctype": "Role", "role_name": role, **values}).insert(ignore_permissions=True)
 
 
+SETTINGS = "Biometric Sync Settings"
+
+
 def ensure_settings() -> None:
-	"""Writes the Single's defaults to the database once, so every reader sees the same values."""
-	if not frappe.db.get_singles_dict("Biometric Sync Settings"):
-		frappe.get_single("Biometric Sync Settings").save(ignore_permissions=True)
+	"""Writes the Single's defaults to the database, so every reader sees the same values: all of them on a new
+	site; on a site migrating from an earlier version, those of settings added since (values already there are
+	kept). Without this a new setting reads as empty until someone saves the form."""
+	stored = frappe.db.get_singles_dict(SETTINGS)
+	if not stored:
+		frappe.get_single(SETTINGS).save(ignore_permissions=True)
+		return
+	for field in frappe.get_meta(SETTINGS).fields:
+		if (
+			field.default not in (None, "")
+			and field.fieldname not in stored
+			and field.fieldtype not in ("Date", "Datetime", "Time")  # "Today"/"now" mean the moment of saving
+			and field.fieldtype not in no_value_fields
+		):
+			frappe.db.set_single_value(SETTINGS, field.fieldname, field.default)
+	frappe.clear_document_cache(SETTINGS, SETTINGS)
 
 
 def before_uninstall() -> None:

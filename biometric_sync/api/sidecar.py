@@ -53,6 +53,7 @@ from frappe.utils import cint, now_datetime
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import require_command, require_device_of, require_sidecar
+from biometric_sync.device_status import failure_status
 from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fail
 from biometric_sync.outbox import outbox
 from biometric_sync.transactions import retry_on_deadlock
@@ -100,8 +101,9 @@ def heartbeat(sidecar: str, status: dict | str | None = None) -> dict:
 
 def _reachability(entry: dict, device: str, now) -> dict:
 	"""Status from what the sidecar knows now. Online (a read, or an ADMS terminal calling) resolves the last
-	error; a coded failure is Error and keeps the error the failed command recorded (more detailed than a code);
-	no "online" at all (the sidecar has not read the device since it started) changes nothing."""
+	error; a coded failure is Offline when the device could not be reached and Error when it answered wrongly
+	(``biometric_sync.device_status``), and keeps the error the failed command recorded (more detailed than a
+	code); no "online" at all (the sidecar has not read the device since it started) changes nothing."""
 	online = entry.get("online")
 	if online is True:
 		return {"status": "Online", "last_seen": now, "last_error": None}
@@ -110,7 +112,7 @@ def _reachability(entry: dict, device: str, now) -> dict:
 	error = entry.get("error")
 	if not isinstance(error, str) or not error:
 		return {"status": "Offline"}
-	values = {"status": "Error"}
+	values = {"status": failure_status(error)}
 	if not frappe.db.get_value("Biometric Device", device, "last_error"):
 		values["last_error"] = error[:2000]
 	return values

@@ -44,7 +44,16 @@ field is not a field of Employee), ``ALREADY_MAPPED`` 409 (another Employee alre
 from collections import defaultdict
 
 import frappe
-from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime, nowdate, time_diff_in_seconds
+from frappe.utils import (
+	add_days,
+	add_to_date,
+	cint,
+	get_datetime,
+	getdate,
+	now_datetime,
+	nowdate,
+	time_diff_in_seconds,
+)
 
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import ADMIN_ROLE, MANAGER_ROLE, require_name
@@ -153,6 +162,7 @@ def _thresholds(settings) -> dict:
 		"clock_drift_seconds": cint(settings.clock_drift_alert_seconds),
 		"memory_percent": cint(settings.memory_alert_percent),
 		"sidecar_silence_minutes": cint(settings.sidecar_silence_minutes),
+		"device_offline_minutes": cint(settings.device_offline_alert_minutes),
 	}
 
 
@@ -254,6 +264,24 @@ def _alerts(devices: list[frappe._dict], sidecars: list[frappe._dict], threshold
 			continue
 		if not device.enabled:
 			continue
+		offline_minutes = thresholds.get("device_offline_minutes") or 0
+		since = device.last_seen or device.modified
+		if (
+			device.status == "Offline"
+			and offline_minutes > 0
+			and since
+			and get_datetime(since) <= add_to_date(now_datetime(), minutes=-offline_minutes)
+		):
+			alerts.append(
+				{
+					"kind": "unreachable",
+					"severity": "red",
+					"doctype": "Biometric Device",
+					"name": device.name,
+					"title": f"{device.name} cannot be reached",
+					"detail": device.last_error or f"Not reached for more than {offline_minutes} minutes",
+				}
+			)
 		if _is_auth_failure(device.last_error):
 			alerts.append(
 				{

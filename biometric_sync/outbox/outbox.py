@@ -26,6 +26,7 @@ import frappe
 from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from biometric_sync import settings as bsync_settings
+from biometric_sync.device_status import failure_status
 from biometric_sync.ingest import sync_log as sync_logs
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
 from biometric_sync.outbox import clearing
@@ -300,7 +301,9 @@ def _update_device(doc, status: str, result: dict, now) -> None:
 	elif doc.command_type in USER_COMMAND_TYPES and result.get("code") in USER_REFUSAL_CODES:
 		pass  # the device (or its family) refused this user change; the command says why
 	else:
-		values.update(status="Error", last_error=(doc.error or "command failed")[:2000])
+		# Unreachable is Offline, a wrong answer Error; the coded error stays visible either way.
+		status_now = failure_status(result.get("code") or doc.error)
+		values.update(status=status_now, last_error=(doc.error or "command failed")[:2000])
 	values.update(device_health(result))
 	if status == "Done" and doc.command_type == "pull":
 		read_through = to_site_time(result.get("read_through"), device.time_zone)

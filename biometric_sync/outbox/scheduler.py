@@ -140,9 +140,19 @@ def mark_silent_sidecars(now, settings) -> list[str]:
 AUTH_FAILURE_CODES = ("DEVICE_AUTH_FAILED",)
 
 
-def device_conditions(device, drift_limit: int, memory_limit: int) -> dict[str, tuple[str, str]]:
+def device_conditions(
+	device, drift_limit: int, memory_limit: int, offline_minutes: int = 0, now=None
+) -> dict[str, tuple[str, str]]:
 	"""The alert conditions a device is in now: key → (subject, message)."""
 	found = {}
+	if offline_minutes > 0 and device.get("status") == "Offline" and now is not None:
+		since = device.get("last_seen") or device.get("creation")
+		if since and get_datetime(since) <= add_to_date(now, minutes=-offline_minutes):
+			found["unreachable"] = (
+				f"{device.name} cannot be reached",
+				f"Not reached for more than {offline_minutes} minutes"
+				+ (f": {str(device.last_error)[:900]}" if device.get("last_error") else "."),
+			)
 	drift = cint(device.clock_drift_seconds)
 	if drift_limit > 0 and abs(drift) > drift_limit:
 		found["clock"] = (
@@ -167,12 +177,16 @@ def device_alerts(settings) -> list[tuple[str, str]]:
 	raised = []
 	drift_limit = cint(settings.clock_drift_alert_seconds)
 	memory_limit = cint(settings.memory_alert_percent)
-	for device in frappe.get_all(
-		"Biometric Device",
-		filters={"enabled": 1},
-		fields=["name", "clock_drift_seconds", "memory_used_percent", "last_error", "open_alerts"],
+	offline_minutes = cint(settings.device_offline_alert_minutes)
+	now = now_datetime()
+	# Plain SQL: frappe.get_all drops any field whose name contains "_seen" (it takes last_seen for its own _seen).
+	for device in frappe.db.sql(
+		"""select name, status, last_seen, creation, clock_drift_seconds, memory_used_percent, last_error,
+			open_alerts
+		from `tabBiometric Device` where enabled = 1""",
+		as_dict=True,
 	):
-		now_in = device_conditions(device, drift_limit, memory_limit)
+		now_in = device_conditions(device, drift_limit, memory_limit, offline_minutes, now)
 		was_in = set(filter(None, (device.open_alerts or "").split(",")))
 		for key in sorted(set(now_in) - was_in):
 			if alert("Biometric Device", device.name, *now_in[key]):

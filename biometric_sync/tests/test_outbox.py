@@ -132,6 +132,17 @@ class TestCommandLifecycle(BiometricTestCase):
 			("Error", "connection refused"),
 		)
 
+	def test_a_device_that_cannot_be_reached_is_offline_with_its_error(self):
+		with as_user(self.manager):
+			command = desk.sync_now(self.device)["command"]
+		self.claim()
+		error = "DEVICE_UNREACHABLE: 192.0.2.10:4370 did not answer"
+		with as_user(self.my_user):
+			api.complete_command(command, "Failed", {"error": error, "code": "DEVICE_UNREACHABLE"})
+		self.assertEqual(
+			frappe.db.get_value("Biometric Device", self.device, ["status", "last_error"]), ("Offline", error)
+		)
+
 	def test_test_connection_and_status_for_the_dialog(self):
 		with as_user(self.manager):
 			command = desk.test_connection(self.device)["command"]

@@ -129,6 +129,54 @@ class TestScheduler(BiometricTestCase):
 		self.assertTrue({"Administrator", hr, listed, self.manager} <= alerted, alerted)
 		self.assertNotIn(bystander, alerted)
 
+	def test_a_device_unreachable_for_long_is_an_alert(self):
+		gone = make_device("Sched Gone", self.sidecar, pull_interval=0)
+		now = now_datetime()
+		self.addCleanup(frappe.db.delete, "Notification Log", {"document_name": gone})
+		unreachable = lambda: frappe.get_all(  # noqa: E731
+			"Notification Log", filters={"document_name": gone, "subject": ("like", "%cannot be reached")}
+		)
+		settings = frappe._dict(
+			clock_drift_alert_seconds=0, memory_alert_percent=0, device_offline_alert_minutes=60
+		)
+		error = "DEVICE_UNREACHABLE: 192.0.2.10:4370 did not answer"
+		# Offline for 20 minutes: not yet.
+		frappe.db.set_value(
+			"Biometric Device",
+			gone,
+			{"status": "Offline", "last_seen": add_to_date(now, minutes=-20), "last_error": error},
+		)
+		scheduler.device_alerts(settings)
+		self.assertEqual(unreachable(), [])
+		# Two hours: an alert, once.
+		frappe.db.set_value("Biometric Device", gone, "last_seen", add_to_date(now, hours=-2))
+		self.assertIn((gone, "unreachable"), scheduler.device_alerts(settings))
+		scheduler.device_alerts(settings)
+		self.assertGreaterEqual(len(unreachable()), 1)
+		count = len(unreachable())
+		scheduler.device_alerts(settings)
+		self.assertEqual(len(unreachable()), count)
+		# The page shows it too.
+		from biometric_sync.api import ui
+
+		self.assertIn(("unreachable", gone), {(a["kind"], a["name"]) for a in ui.overview()["alerts"]})
+		# An Error (it answered, wrongly) is not "unreachable".
+		frappe.db.set_value("Biometric Device", gone, {"status": "Error", "open_alerts": None})
+		self.assertNotIn((gone, "unreachable"), scheduler.device_alerts(settings))
+
+	def test_a_setting_added_by_a_newer_version_gets_its_default_on_migrate(self):
+		from biometric_sync.install import ensure_settings
+
+		field, kept = "device_offline_alert_minutes", "memory_alert_percent"
+		before = frappe.db.get_single_value("Biometric Sync Settings", kept)
+		self.addCleanup(frappe.db.set_single_value, "Biometric Sync Settings", kept, before)
+		frappe.db.set_single_value("Biometric Sync Settings", kept, 77)
+		# A site on the previous version has no value for the new field at all.
+		frappe.db.delete("Singles", {"doctype": "Biometric Sync Settings", "field": field})
+		ensure_settings()
+		self.assertEqual(frappe.db.get_single_value("Biometric Sync Settings", field), 60)
+		self.assertEqual(frappe.db.get_single_value("Biometric Sync Settings", kept), 77)
+
 	def test_an_alert_comes_again_only_after_its_condition_was_resolved(self):
 		self.addCleanup(frappe.db.delete, "Notification Log", {"document_name": self.zk})
 		self.addCleanup(

@@ -210,8 +210,11 @@ class TestSidecarEndpoints(BiometricTestCase):
 		)
 		# A sidecar that restarted has not read the device yet: the status stays as it was.
 		self.assertEqual(report({})["status"], "Error")
-		# Still failing: Error, and the failed command's own message stays.
+		# Still not answering: Offline (it cannot be reached), and the failed command's own message stays.
 		row = report({"online": False, "error": "DEVICE_TIMEOUT"})
+		self.assertEqual((row.status, row.last_error), ("Offline", "DEVICE_TIMEOUT: no answer in 10 s"))
+		# Answering wrongly is an Error.
+		row = report({"online": False, "error": "DEVICE_AUTH_FAILED"})
 		self.assertEqual((row.status, row.last_error), ("Error", "DEVICE_TIMEOUT: no answer in 10 s"))
 		# Reached again (a read, or an ADMS terminal calling): Online, seen now, the error resolved.
 		row = report({"online": True})

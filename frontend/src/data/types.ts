@@ -5,6 +5,8 @@ export interface Thresholds {
   clock_drift_seconds: number;
   memory_percent: number;
   sidecar_silence_minutes: number;
+  /** An enabled device Offline this long is an alert (0: never). */
+  device_offline_minutes?: number;
 }
 
 export interface SyncLogRow {
@@ -64,7 +66,7 @@ export interface DeviceRow {
 }
 
 export interface Alert {
-  kind: "auth_failure" | "clock_drift" | "memory" | "sidecar_silent" | "discovered";
+  kind: "auth_failure" | "clock_drift" | "memory" | "sidecar_silent" | "discovered" | "unreachable";
   severity: "red" | "orange";
   doctype: string;
   name: string;
