@@ -305,12 +305,17 @@ def create_read(device: frappe._dict, trigger: str = "manual") -> str:
 	)
 	if open_read:
 		return open_read
+	return outbox.create_command(
+		"users_read", device.sidecar, device.name, read_payload(device), trigger=trigger
+	)
+
+
+def read_payload(device: frappe._dict) -> dict:
+	"""With "Copy fingerprint and face templates" on, a read of a family that copies them brings them too."""
 	from biometric_sync.users import templates
 
-	# With "Copy fingerprint and face templates" on, a ZK / ADMS read brings the templates too.
 	driver = device.get("driver") or frappe.db.get_value("Biometric Device", device.name, "driver")
-	payload = {"templates": True} if templates.enabled() and driver in templates.TEMPLATE_DRIVERS else {}
-	return outbox.create_command("users_read", device.sidecar, device.name, payload, trigger=trigger)
+	return {"templates": True} if templates.enabled() and driver in templates.TEMPLATE_DRIVERS else {}
 
 
 def read_requested_since(device: str, since) -> bool:
@@ -360,7 +365,7 @@ def due_reads(now) -> list[str]:
 		)
 	)
 	return [
-		outbox.create_command("users_read", d.sidecar, d.name, trigger="schedule")
+		outbox.create_command("users_read", d.sidecar, d.name, read_payload(d), trigger="schedule")
 		for d in devices
 		if d.name not in recent and d.name not in busy
 	]
