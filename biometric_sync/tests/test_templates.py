@@ -180,6 +180,15 @@ class TestTemplates(TemplatesCase):
 		name = create_read(device)
 		self.assertEqual(frappe.parse_json(frappe.db.get_value("Biometric Command", name, "payload")), {})
 
+	def test_the_daily_read_asks_for_templates_too(self):
+		from biometric_sync.users.device_users import due_reads
+
+		names = due_reads(now_datetime())
+		rows = frappe.get_all("Biometric Command", {"name": ("in", names or [""])}, ["device", "payload"])
+		payloads = {row.device: frappe.parse_json(row.payload) for row in rows}
+		self.assertEqual(payloads.get(self.zk_a), {"templates": True})
+		self.assertEqual(payloads.get(self.adms), {"templates": True})
+
 	def test_bad_templates_are_refused_without_quoting_them(self):
 		secretish = "!!not-base64!!" + DATA[:40]
 		for bad in (
