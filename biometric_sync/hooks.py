@@ -41,7 +41,12 @@ doc_events = {
 			"biometric_sync.users.device_users.on_employee_update",
 			"biometric_sync.users.enrollment.on_employee_update",
 		],
+		# Fingerprint / face templates (biometric data) go with the Employee.
+		"on_trash": "biometric_sync.users.templates.on_employee_trash",
 	},
+	# ... and with the device user, and the device.
+	"Biometric Device User": {"on_trash": "biometric_sync.users.templates.on_device_user_trash"},
+	"Biometric Device": {"on_trash": "biometric_sync.users.templates.on_device_trash"},
 }
 
 # The Employee form's Device Enrolment (per terminal: the last user command and its result).

@@ -35,6 +35,13 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
   "removed": n, "mapped": [...]}`` (``mapped``: ids mapped by "Map exact name matches automatically").
   Shape errors: ``INVALID_DEVICE_USER``/``DUPLICATE_USER_ID``/``INVALID_ARGUMENT`` 400, ``BATCH_TOO_LARGE`` 413
   (``biometric_sync.users.schema``).
+- ``report_templates(sidecar, device, templates)`` (POST; issue 13, opt-in): fingerprint / face templates a
+  ZK or ADMS terminal holds, ``templates`` (≤ 5000) of ``{user_id, kind: "fingerprint"|"face", index, format,
+  data_b64}``. Only when Biometric Sync Settings' "Copy fingerprint and face templates between terminals" is on
+  (else ``{"stored": 0, "skipped": "off"}``); stored encrypted (``biometric_sync.users.templates``) and copied
+  as ``template_set`` commands to the Employee's other terminals of the family → ``{"stored", "changed",
+  "queued"}``. Errors: ``INVALID_TEMPLATE``/``INVALID_ARGUMENT`` 400, ``BATCH_TOO_LARGE`` 413 (never quoting
+  template data).
 - ``complete_command(command, status, result)`` (POST): status ``Done`` | ``Failed``; ``result`` an object,
   keys used when present: ``read`` (int), ``error`` (text), ``read_through`` (device-local time, for pull),
   ``clock_drift_seconds``, ``memory_used_percent``; for clear_log ``cleared``, ``confirmed``, ``remaining``,
@@ -58,6 +65,7 @@ from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fa
 from biometric_sync.outbox import outbox
 from biometric_sync.transactions import retry_on_deadlock
 from biometric_sync.users import device_users
+from biometric_sync.users import templates as device_templates
 from biometric_sync.users.schema import DeviceUserError, parse_removed, parse_users
 
 SECRET_FIELDS = ("comm_key", "password")
@@ -310,6 +318,20 @@ def report_device_users(
 		fail(exc, error.code, error.message)
 	whole = complete is True or str(complete).lower() in ("1", "true")
 	return retry_on_deadlock(lambda: _committed(device_users.report(device_row.name, parsed, whole, gone)))
+
+
+@frappe.whitelist(methods=["POST"])
+def report_templates(sidecar: str, device: str, templates: list | str) -> dict:
+	row = require_sidecar(sidecar)
+	device_row = require_device_of(row.name, device)
+	if not device_templates.enabled():
+		return {"stored": 0, "skipped": "off"}
+	try:
+		parsed = device_templates.parse_templates(_json(templates))
+	except device_templates.TemplateError as error:
+		exc = PayloadTooLargeError if error.code == "BATCH_TOO_LARGE" else InvalidArgumentError
+		fail(exc, error.code, error.message)
+	return retry_on_deadlock(lambda: _committed(device_templates.report(device_row.name, parsed)))
 
 
 def _json(value):

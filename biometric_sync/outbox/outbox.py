@@ -32,7 +32,9 @@ from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zon
 from biometric_sync.outbox import clearing
 
 DOCTYPE = "Biometric Command"
-USER_COMMAND_TYPES = ("users_read", "user_set", "user_delete")
+USER_COMMAND_TYPES = ("users_read", "user_set", "user_delete", "template_set")
+# Commands whose claim carries biometric data (never stored on the command; see users.templates).
+TEMPLATE_COMMAND_TYPES = ("template_set",)
 COMMAND_TYPES = (
 	"pull",
 	"pull_range",
@@ -75,6 +77,8 @@ USER_REFUSAL_CODES = (
 	"USER_IS_ADMIN",
 	"USER_PUNCHES_UNCONFIRMED",
 	"DEVICE_UNSUPPORTED",
+	"TEMPLATE_INVALID",
+	"TEMPLATE_REFUSED",
 )
 
 
@@ -206,11 +210,16 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 
 
 def as_contract(doc) -> dict:
+	payload = frappe.parse_json(doc.payload) if doc.payload else {}
+	if doc.command_type in TEMPLATE_COMMAND_TYPES:
+		from biometric_sync.users.templates import claim_payload
+
+		payload = claim_payload(payload)
 	return {
 		"name": doc.name,
 		"command_type": doc.command_type,
 		"device": doc.device,
-		"payload": frappe.parse_json(doc.payload) if doc.payload else {},
+		"payload": payload,
 		"sync_log": doc.sync_log,
 		"attempts": cint(doc.attempts),
 		"expires_on": str(doc.expires_on) if doc.expires_on else None,
@@ -235,6 +244,10 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 	if doc.status in ("Done", "Failed"):
 		return {"status": doc.status}
 	result = result or {}
+	if doc.command_type in TEMPLATE_COMMAND_TYPES:
+		from biometric_sync.users.templates import safe_result
+
+		result = safe_result(result)  # nothing of a template's data in result / error
 	now = now_datetime()
 	if (
 		status == "Failed"
@@ -243,6 +256,8 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 	):
 		return _retry_later(doc, result, now)
 	doc.status = status
+	if doc.command_type in TEMPLATE_COMMAND_TYPES:
+		doc.payload = frappe.as_json({})  # finished: not even the reference to the template stays
 	doc.result = frappe.as_json(result)
 	doc.error = str(result.get("error"))[:2000] if result.get("error") else None
 	doc.finished_on = now

@@ -37,6 +37,10 @@ def cleanup() -> None:
 		pluck="api_user",
 	)
 	if devices:
+		templates = frappe.get_all("Biometric Template", {"device": ("in", devices)}, pluck="name")
+		if templates:
+			frappe.db.delete("__Auth", {"doctype": "Biometric Template", "name": ("in", templates)})
+			frappe.db.delete("Biometric Template", {"name": ("in", templates)})
 		frappe.db.delete("Biometric Device User", {"device": ("in", devices)})
 		frappe.db.delete("Biometric Punch", {"device": ("in", devices)})
 		frappe.db.delete("Employee Checkin", {"device_id": ("in", devices)})

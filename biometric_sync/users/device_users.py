@@ -152,6 +152,10 @@ def report(device: str, users: list[DeviceUser], complete: bool, removed: list[s
 		gone += [user_id for user_id, row in existing.items() if user_id not in listed and not row.removed_on]
 	gone_names = [row_name(device, user_id) for user_id in dict.fromkeys(gone)]
 	_update(gone_names, {"removed_on": now, "modified": now})
+	if gone:
+		from biometric_sync.users.templates import delete_for
+
+		delete_for(device, list(dict.fromkeys(gone)))  # templates go with their device user
 
 	refresh_suggestions(device)
 	mapped = map_exact_names(device) if cint(bsync_settings.get_settings().map_exact_names) else []
@@ -299,7 +303,19 @@ def create_read(device: frappe._dict, trigger: str = "manual") -> str:
 		{"device": device.name, "command_type": "users_read", "status": ("in", outbox.OPEN)},
 		"name",
 	)
-	return open_read or outbox.create_command("users_read", device.sidecar, device.name, trigger=trigger)
+	if open_read:
+		return open_read
+	return outbox.create_command(
+		"users_read", device.sidecar, device.name, read_payload(device), trigger=trigger
+	)
+
+
+def read_payload(device: frappe._dict) -> dict:
+	"""With "Copy fingerprint and face templates" on, a read of a family that copies them brings them too."""
+	from biometric_sync.users import templates
+
+	driver = device.get("driver") or frappe.db.get_value("Biometric Device", device.name, "driver")
+	return {"templates": True} if templates.enabled() and driver in templates.TEMPLATE_DRIVERS else {}
 
 
 def read_requested_since(device: str, since) -> bool:
@@ -349,7 +365,7 @@ def due_reads(now) -> list[str]:
 		)
 	)
 	return [
-		outbox.create_command("users_read", d.sidecar, d.name, trigger="schedule")
+		outbox.create_command("users_read", d.sidecar, d.name, read_payload(d), trigger="schedule")
 		for d in devices
 		if d.name not in recent and d.name not in busy
 	]

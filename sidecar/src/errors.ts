@@ -84,6 +84,11 @@ export const ERROR_CODES = {
   USER_IS_ADMIN: false,
   /** Punches read from the device for this user are not all staged on the site yet; the user was not deleted. */
   USER_PUNCHES_UNCONFIRMED: true,
+  // Issue 13, opt-in: fingerprint / face templates copied between terminals of a family (template_set).
+  /** A template_set payload that is not a template (the message never quotes template data). */
+  TEMPLATE_INVALID: false,
+  /** The device does not hold the user the template is for (its user_set comes first), or cannot take this template (format, kind). */
+  TEMPLATE_REFUSED: false,
 } as const satisfies Record<string, boolean>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

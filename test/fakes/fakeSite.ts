@@ -69,6 +69,10 @@ export class FakeSite {
     removed: string[];
   }[] = [];
 
+  /** Templates as report_templates left them, per device (issue 13, opt-in); `templatesOff`: answer "off". */
+  readonly templates = new Map<string, Record<string, unknown>[]>();
+  templatesOff = false;
+
   /** The device entries of the latest heartbeat. */
   heartbeatDevices(): {
     device: string;
@@ -250,6 +254,7 @@ export class FakeSite {
         "report_unknown_device",
         "confirm_punches",
         "report_device_users",
+        "report_templates",
       ].includes(name) &&
       body.sidecar !== this.sidecarName
     ) {
@@ -311,6 +316,15 @@ export class FakeSite {
         for (const userId of removed) table.delete(userId);
         this.deviceUsers.set(device, table);
         return this.send(res, method, 200, { message: { received: users.length } });
+      }
+      case "report_templates": {
+        if (this.templatesOff) return this.send(res, method, 200, { message: { stored: 0, skipped: "off" } });
+        const list = Array.isArray(body.templates) ? (body.templates as Record<string, unknown>[]) : [];
+        const device = String(body.device);
+        this.templates.set(device, [...(this.templates.get(device) ?? []), ...list]);
+        return this.send(res, method, 200, {
+          message: { stored: list.length, changed: list.length, queued: 0 },
+        });
       }
       case "report_progress": {
         const command = commandOf();

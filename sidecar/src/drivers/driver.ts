@@ -1,3 +1,4 @@
+import type { BiometricTemplate, SetTemplateResult } from "../domain/biometricTemplate.js";
 import type { ErrorCode } from "../errors.js";
 import type { NaiveDateTime } from "../domain/naiveTime.js";
 import type { Punch } from "../domain/punch.js";
@@ -28,6 +29,8 @@ export interface DriverCapabilities {
   readonly users?: boolean;
   /** deleteUser can disable a user instead of deleting it. Absent: false. */
   readonly disableUser?: boolean;
+  /** Fingerprint / face templates can be read and written (readTemplates, setTemplate; issue 13). Absent: false. */
+  readonly templates?: boolean;
 }
 
 export interface DeviceInfo {
@@ -157,5 +160,9 @@ export interface DeviceDriver {
    * that first makes sure the site confirmed the user's punches calls it (service/userDeleter.ts).
    */
   deleteUser?(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult>;
+  /** Every template the device holds, by user id (capabilities.templates). Biometric data: never logged. */
+  readTemplates?(signal?: AbortSignal): Promise<BiometricTemplate[]>;
+  /** Writes one template for a user the device holds; read back where the family allows. */
+  setTemplate?(template: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult>;
   disconnect(): Promise<void>;
 }

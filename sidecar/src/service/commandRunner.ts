@@ -178,6 +178,7 @@ export class CommandRunner {
         return this.tagged(command, (runtime) => this.clearLog(command, runtime));
       case "users_read":
       case "user_set":
+      case "template_set":
         return this.users.run(command, this.device(command));
       case "user_delete":
         // Tagged: the user's punches read before the delete are spooled under the command's Sync Log.

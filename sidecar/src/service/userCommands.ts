@@ -1,3 +1,4 @@
+import { checkTemplate } from "../domain/biometricTemplate.js";
 import { checkUserId, checkUserInput } from "../domain/deviceUser.js";
 import type { PunchSink } from "../devices/devicePoller.js";
 import { SidecarError, toSidecarError } from "../errors.js";
@@ -9,7 +10,8 @@ import { UserDeleter } from "./userDeleter.js";
 import { requireUsers } from "./userSupport.js";
 
 export interface UserCommandsOptions {
-  readonly api: Pick<SiteApi, "reportDeviceUsers" | "unconfirmedPunches">;
+  readonly api: Pick<SiteApi, "reportDeviceUsers" | "unconfirmedPunches"> &
+    Partial<Pick<SiteApi, "reportTemplates">>;
   readonly withDevice: <T>(device: string, work: () => Promise<T>) => Promise<T>;
   readonly sink: PunchSink;
   readonly onSpooled?: () => void;
@@ -50,7 +52,9 @@ export class UserCommands {
   async run(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
     switch (command.command_type) {
       case "users_read":
-        return this.read(runtime);
+        return this.read(command, runtime);
+      case "template_set":
+        return this.setTemplate(command, runtime);
       case "user_set":
         return this.set(command, runtime);
       case "user_delete":
@@ -60,19 +64,56 @@ export class UserCommands {
     }
   }
 
-  private async read(runtime: DeviceRuntime): Promise<CommandResult> {
+  /**
+   * users_read; with payload `{templates: true}` (the site's "Copy fingerprint and face templates" is on) the
+   * terminal's templates too, where the family can (else `templates: "unsupported"` in the result).
+   */
+  private async read(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
     const device = runtime.config.name;
     const { readUsers } = requireUsers(runtime.driver, device);
-    const users = await this.options.withDevice(device, async () => {
+    const driver = runtime.driver;
+    const wantTemplates = (payloadOf(command) as { templates?: unknown }).templates === true;
+    const canTemplates = Boolean(driver.capabilities.templates) && typeof driver.readTemplates === "function";
+    const { users, templates } = await this.options.withDevice(device, async () => {
       try {
-        return await readUsers();
+        const users = await readUsers();
+        const templates = wantTemplates && canTemplates ? await driver.readTemplates!() : null;
+        return { users, templates };
       } finally {
         await runtime.driver.disconnect();
       }
     });
     // The whole point of users_read: a report that fails fails the command.
     await this.options.api.reportDeviceUsers(device, users, true);
-    return { users: users.length };
+    if (!wantTemplates) return { users: users.length };
+    if (templates === null || !this.options.api.reportTemplates)
+      return { users: users.length, templates: "unsupported" };
+    const stored = await this.options.api.reportTemplates(device, templates);
+    return {
+      users: users.length,
+      templates: templates.length,
+      ...(stored.skipped && { templates_skipped: stored.skipped }),
+    };
+  }
+
+  /** template_set: one template onto the terminal. The result names the template, never its data. */
+  private async setTemplate(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {
+    const device = runtime.config.name;
+    const template = checkTemplate(command.payload);
+    const driver = runtime.driver;
+    if (!driver.capabilities.templates || !driver.setTemplate)
+      throw new SidecarError(
+        "DEVICE_UNSUPPORTED",
+        `${device}: this ${driver.kind} driver does not copy fingerprint or face templates`,
+      );
+    const result = await this.options.withDevice(device, async () => {
+      try {
+        return await driver.setTemplate!(template);
+      } finally {
+        await runtime.driver.disconnect();
+      }
+    });
+    return { user_id: result.user_id, kind: result.kind, index: result.index, action: result.action };
   }
 
   private async set(command: SiteCommand, runtime: DeviceRuntime): Promise<CommandResult> {

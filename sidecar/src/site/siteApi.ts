@@ -1,3 +1,4 @@
+import type { BiometricTemplate } from "../domain/biometricTemplate.js";
 import { z } from "zod";
 import type { UserRecord } from "../domain/deviceUser.js";
 import { SiteError } from "../errors.js";
@@ -44,6 +45,7 @@ export const commandTypes = [
   "users_read",
   "user_set",
   "user_delete",
+  "template_set",
 ] as const;
 
 /** uids per confirm_punches call (each ≤ 64 characters: ~130 KB of request). */
@@ -52,6 +54,14 @@ const CONFIRM_CHUNK = 2000;
 const confirmSchema = z.object({ missing: z.array(z.string()) });
 
 const usersReceivedSchema = z.object({ received: z.number().int().nonnegative() });
+
+const templatesStoredSchema = z.object({
+  stored: z.number().int().nonnegative(),
+  skipped: z.string().optional(),
+});
+
+/** Templates per report_templates call (a ZK fingerprint template is ~0.5-2 kB: ≤ ~1.5 MB of request). */
+export const TEMPLATE_CHUNK = 500;
 
 const commandSchema = z.object({
   name: z.string(),
@@ -196,6 +206,32 @@ export class SiteApi {
       ),
       "report_device_users",
     ).received;
+  }
+
+  /**
+   * Fingerprint / face templates a terminal holds (issue 13, opt-in), in chunks. The site stores nothing when its
+   * setting is off (`skipped: "off"`). Biometric data: the request body is never logged.
+   */
+  async reportTemplates(
+    device: string,
+    templates: readonly BiometricTemplate[],
+    signal?: AbortSignal,
+  ): Promise<{ stored: number; skipped?: string }> {
+    let stored = 0;
+    for (let at = 0; at === 0 || at < templates.length; at += TEMPLATE_CHUNK) {
+      const answer = parse(
+        templatesStoredSchema,
+        await this.client.call(
+          `${METHOD}.report_templates`,
+          { sidecar: this.sidecar, device, templates: templates.slice(at, at + TEMPLATE_CHUNK) },
+          signal,
+        ),
+        "report_templates",
+      );
+      if (answer.skipped) return { stored, skipped: answer.skipped };
+      stored += answer.stored;
+    }
+    return { stored };
   }
 
   async completeCommand(

@@ -314,3 +314,60 @@ describe("users an ADMS terminal pushes on its own", () => {
     expect(terminal.stats.nonOkReplies).toBe(0);
   });
 });
+
+describe("fingerprint templates through the service (issue 13, opt-in)", () => {
+  it("users_read {templates: true} reports them; template_set writes one to another ZK terminal", async () => {
+    const back = new ZkSimulator({
+      scenario: scenario().addUser({ userId: "0111", uid: 9, name: "Asha" }).build(),
+    });
+    await back.start();
+    cleanup.push(() => back.stop());
+    const { site, sim } = await world({
+      devices: [
+        {
+          name: "Back Gate",
+          enabled: true,
+          driver: "zk",
+          host: "127.0.0.1",
+          port: back.address.tcpPort,
+          time_zone: "Asia/Kolkata",
+          pull_interval_minutes: 600,
+        },
+      ],
+    });
+    const finger = Buffer.from(Array.from({ length: 1300 }, (_, i) => (i * 7 + 3) % 256));
+    sim.enrolTemplate({ uid: 2, fid: 3, valid: 1, template: finger });
+
+    // Without the flag (the site's setting off) no template is read or sent.
+    expect((await finished(site, site.queueCommand("users_read", "Main Gate"))).result).toEqual({ users: 3 });
+    expect(site.templates.size).toBe(0);
+
+    const read = await finished(site, site.queueCommand("users_read", "Main Gate", { templates: true }));
+    expect(read).toMatchObject({ status: "Done", result: { users: 3, templates: 1 } });
+    const reported = site.templates.get("Main Gate")!;
+    expect(reported).toEqual([
+      {
+        user_id: "0111",
+        kind: "fingerprint",
+        index: 3,
+        format: "zkfp10",
+        data_b64: finger.toString("base64"),
+      },
+    ]);
+
+    const set = await finished(site, site.queueCommand("template_set", "Back Gate", reported[0]));
+    expect(set).toMatchObject({ status: "Done" });
+    expect(set.result).toEqual({ user_id: "0111", kind: "fingerprint", index: 3, action: "written" });
+    expect(back.templates.map((t) => [t.uid, t.fid, t.template.toString("base64")])).toEqual([
+      [9, 3, finger.toString("base64")],
+    ]);
+
+    // A user the terminal does not hold: refused with a code, no template data in the error.
+    const refused = await finished(
+      site,
+      site.queueCommand("template_set", "Back Gate", { ...reported[0], user_id: "555" }),
+    );
+    expect(refused).toMatchObject({ status: "Failed", result: { code: "TEMPLATE_REFUSED" } });
+    expect(JSON.stringify(refused.result)).not.toContain(finger.toString("base64").slice(0, 16));
+  });
+});

@@ -135,6 +135,13 @@ export class AdmsTerminal {
     this.userTable = [...(options.users ?? [])];
   }
 
+  /** Fingerprint templates written with DATA UPDATE FINGERTMP (uploaded as FP lines with the user). */
+  get templates(): readonly { pin: string; fid: number; tmp: string }[] {
+    return this.templateTable;
+  }
+
+  private templateTable: { pin: string; fid: number; tmp: string }[] = [];
+
   /** The users in the terminal's memory now. */
   get users(): readonly AdmsTerminalUser[] {
     return this.userTable;
@@ -385,8 +392,14 @@ export class AdmsTerminal {
     const lines = [
       `USER PIN=${u.pin}\tName=${u.name}\tPri=${u.pri ?? 0}\tPasswd=${u.passwd ?? ""}\tCard=${u.card ?? ""}\tGrp=${u.grp ?? "1"}\tTZ=0000000000000000\tVerify=0\tViceCard=`,
     ];
+    const stored = this.templateTable.filter((t) => t.pin === u.pin);
     for (let fid = 0; fid < (u.fingerprints ?? 0); fid++)
-      lines.push(`FP PIN=${u.pin}\tFID=${fid}\tSize=8\tValid=1\tTMP=U0lNRlBUTVA=`);
+      if (!stored.some((t) => t.fid === fid))
+        lines.push(`FP PIN=${u.pin}\tFID=${fid}\tSize=8\tValid=1\tTMP=U0lNRlBUTVA=`);
+    for (const t of stored)
+      lines.push(
+        `FP PIN=${u.pin}\tFID=${t.fid}\tSize=${Buffer.from(t.tmp, "base64").length}\tValid=1\tTMP=${t.tmp}`,
+      );
     if (u.face) lines.push(`FACE PIN=${u.pin}\tFID=0\tSize=8\tValid=1\tTMP=U0lNRkFDRQ==`);
     return lines;
   }
@@ -438,6 +451,7 @@ export class AdmsTerminal {
       case "DELETE":
         if (!existing) return reply("DATA", -10);
         this.userTable = this.userTable.filter((u) => u !== existing);
+        this.templateTable = this.templateTable.filter((t) => t.pin !== existing.pin);
         return reply("DATA");
       default: {
         if (pin !== undefined && !existing) return reply("DATA", -10);
@@ -484,6 +498,28 @@ export class AdmsTerminal {
     if (failing) {
       reply(word);
       return;
+    }
+    if (command.startsWith("DATA UPDATE FINGERTMP ")) {
+      // PIN, FID, Size (bytes of the decoded template), Valid, TMP (base64): stored for a user the terminal holds.
+      const f = new Map<string, string>();
+      for (const part of command.slice("DATA UPDATE FINGERTMP ".length).split("\t")) {
+        const eq = part.indexOf("=");
+        if (eq > 0) f.set(part.slice(0, eq), part.slice(eq + 1));
+      }
+      const pin = f.get("PIN") ?? "";
+      const fid = Number(f.get("FID"));
+      const tmp = f.get("TMP") ?? "";
+      const push = (code: number): void => {
+        this.pendingReplies.push(`ID=${id}&Return=${code}&CMD=DATA`);
+      };
+      if (!this.userTable.some((u) => u.pin === pin)) return push(-10);
+      if (!Number.isInteger(fid) || fid < 0 || fid > 9 || tmp === "") return push(-1);
+      if (Buffer.from(tmp, "base64").length !== Number(f.get("Size"))) return push(-1);
+      this.templateTable = [
+        ...this.templateTable.filter((t) => !(t.pin === pin && t.fid === fid)),
+        { pin, fid, tmp },
+      ];
+      return push(0);
     }
     if (/^DATA (UPDATE|DELETE|QUERY) USERINFO\b/.test(command)) {
       this.userCommand(command, (cmd, code = 0) =>

@@ -1,5 +1,6 @@
 import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
 import type { FreeSizes } from "../../../sidecar/src/drivers/zk/protocol/freeSizes.js";
+import { encodeTemplates, type ZkTemplate } from "../../../sidecar/src/drivers/zk/protocol/templates.js";
 import type { ZkUser } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { DeviceClock } from "./deviceClock.js";
 import { encodeAttendanceDataset, encodeUserDataset } from "./formats.js";
@@ -16,6 +17,8 @@ export class DeviceState {
   enabled = true;
   private punchLog: ScenarioPunch[];
   private userTable: ZkUser[];
+  /** Fingerprint templates per user uid and finger (CMD_TMP_WRITE, read with DB_RRQ / FCT_FINGERTMP). */
+  private templateTable: ZkTemplate[] = [];
   private capacities: Capacities;
   private attendanceCache: { format: AttendanceFormat; dataset: Buffer } | null = null;
   private userCache: { format: UserFormat; dataset: Buffer } | null = null;
@@ -78,11 +81,32 @@ export class DeviceState {
     const next = this.userTable.filter((u) => u.uid !== uid);
     if (next.length === this.userTable.length) return false;
     this.userTable = next;
+    this.templateTable = this.templateTable.filter((t) => t.uid !== uid);
     this.userCache = null;
     return true;
   }
 
+  get templates(): readonly ZkTemplate[] {
+    return this.templateTable;
+  }
+
+  /** CMD_TMP_WRITE: replaces the user's template for that finger; false when no user has the uid. */
+  writeTemplate(template: ZkTemplate): boolean {
+    if (!this.userTable.some((u) => u.uid === template.uid) || template.fid > 9) return false;
+    const copy = Object.freeze({ ...template, template: Buffer.from(template.template) });
+    this.templateTable = [
+      ...this.templateTable.filter((t) => !(t.uid === template.uid && t.fid === template.fid)),
+      copy,
+    ];
+    return true;
+  }
+
+  templateDataset(): Buffer {
+    return encodeTemplates(this.templateTable);
+  }
+
   clearUsers(): void {
+    this.templateTable = [];
     this.userTable = [];
     this.userCache = null;
   }
@@ -93,7 +117,7 @@ export class DeviceState {
     const recordCapacity = memoryFull ? records : Math.max(this.capacities.records, records);
     return {
       users: this.userTable.length,
-      fingers: 0,
+      fingers: this.templateTable.length,
       records,
       userCapacity: this.capacities.users,
       recordCapacity,

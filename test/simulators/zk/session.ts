@@ -4,6 +4,7 @@ import { makeCommKey } from "../../../sidecar/src/drivers/zk/protocol/commKey.js
 import {
   Cmd,
   EventFlag,
+  FCT_FINGERTMP,
   FCT_USER,
   UDP_MAX_DATA_PER_DATAGRAM,
 } from "../../../sidecar/src/drivers/zk/protocol/constants.js";
@@ -14,6 +15,7 @@ import {
   encodeHexTime,
   encodePackedTime,
 } from "../../../sidecar/src/drivers/zk/protocol/packedTime.js";
+import { decodeTmpWrite } from "../../../sidecar/src/drivers/zk/protocol/templates.js";
 import { decodeUsers } from "../../../sidecar/src/drivers/zk/protocol/userRecords.js";
 import { decodePacket, encodePacket, wrapTcp } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
 import type { ZkPacket } from "../../../sidecar/src/drivers/zk/protocol/packet.js";
@@ -95,6 +97,8 @@ export class ZkSession {
   private eventFlags = 0;
   /** The dataset prepared by DATA_WRRQ, read by DATA_RDY, freed by FREE_DATA. */
   private buffer: Buffer | null = null;
+  /** An upload from the client: PREPARE_DATA announces its size, DATA packets fill it, TMP_WRITE stores it. */
+  private upload: { size: number; parts: Buffer[] } | null = null;
   /** GET_FREE_SIZES was answered and the attendance has not been read since (punchDuringRead window). */
   private sizesReported = false;
   private hung = false;
@@ -273,7 +277,30 @@ export class ZkSession {
         return this.readChunk(packet);
       case Cmd.FREE_DATA:
         this.buffer = null;
+        this.upload = null;
         return this.reply(Cmd.ACK_OK, packet);
+      case Cmd.PREPARE_DATA:
+        if (packet.data.length < 4) return this.reply(Cmd.ACK_ERROR, packet);
+        this.upload = { size: packet.data.readUInt32LE(0), parts: [] };
+        return this.reply(Cmd.ACK_OK, packet);
+      case Cmd.DATA:
+        if (!this.upload) return this.reply(Cmd.ACK_ERROR, packet);
+        this.upload.parts.push(Buffer.from(packet.data));
+        return this.reply(Cmd.ACK_OK, packet);
+      case Cmd.TMP_WRITE: {
+        const head = decodeTmpWrite(packet.data);
+        const bytes = this.upload ? Buffer.concat(this.upload.parts) : null;
+        this.upload = null;
+        if (!head || !bytes || bytes.length !== head.size || head.size === 0)
+          return this.reply(Cmd.ACK_ERROR, packet);
+        const stored = device.writeTemplate({
+          uid: head.uid,
+          fid: head.fid,
+          valid: head.valid,
+          template: bytes,
+        });
+        return this.reply(stored ? Cmd.ACK_OK : Cmd.ACK_ERROR, packet);
+      }
       default:
         return this.reply(Cmd.ACK_UNKNOWN, packet);
     }
@@ -338,6 +365,7 @@ export class ZkSession {
     if (table === Cmd.ATTLOG_RRQ) dataset = this.attendanceDataset();
     else if (table === Cmd.USERTEMP_RRQ && fct === FCT_USER)
       dataset = this.ctx.device.userDataset(this.ctx.config.userFormat);
+    else if (table === Cmd.DB_RRQ && fct === FCT_FINGERTMP) dataset = this.ctx.device.templateDataset();
     else return this.reply(Cmd.ACK_ERROR, packet);
     this.buffer = dataset;
     const inlineMax =

@@ -1,3 +1,4 @@
+import type { ZkTemplate } from "../../../sidecar/src/drivers/zk/protocol/templates.js";
 import type { DateTimeParts } from "../../../sidecar/src/domain/naiveTime.js";
 import { isValidParts } from "../../../sidecar/src/domain/naiveTime.js";
 import { DeviceState } from "./deviceState.js";
@@ -212,6 +213,16 @@ export class ZkSimulator {
 
   get users(): Scenario["users"] {
     return this.device.users;
+  }
+
+  /** Fingerprint templates the terminal holds (tests enrol with `enrolTemplate` and read them back). */
+  get templates(): readonly ZkTemplate[] {
+    return this.device.templates;
+  }
+
+  /** A finger enrolled at the terminal itself; false when no user has the uid. */
+  enrolTemplate(template: ZkTemplate): boolean {
+    return this.device.writeTemplate(template);
   }
 
   /** DISABLEDEVICE / ENABLEDEVICE state. */

@@ -1,3 +1,4 @@
+import type { BiometricTemplate, SetTemplateResult } from "../../domain/biometricTemplate.js";
 import { encodePackedTime } from "../zk/protocol/packedTime.js";
 import { type NaiveDateTime, naiveParts } from "../../domain/naiveTime.js";
 import type {
@@ -48,6 +49,7 @@ const CAPABILITIES: DriverCapabilities = {
   clearLog: false,
   filtersByDate: true,
   users: true,
+  templates: true,
   disableUser: false,
 };
 
@@ -75,6 +77,16 @@ export class AdmsDriver implements DeviceDriver {
       commandTimeoutMs: () => this.commandTimeoutMs,
       settleMs: () => this.options.settleMs ?? 2 * this.delayMs,
     });
+  }
+
+  async readTemplates(signal?: AbortSignal): Promise<BiometricTemplate[]> {
+    this.onlineStatus();
+    return this.users.readTemplates(signal);
+  }
+
+  async setTemplate(template: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult> {
+    this.onlineStatus();
+    return this.users.setTemplate(template, signal);
   }
 
   async readUsers(signal?: AbortSignal): Promise<UserRecord[]> {

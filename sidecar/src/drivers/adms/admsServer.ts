@@ -1,3 +1,4 @@
+import type { BiometricTemplate } from "../../domain/biometricTemplate.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { DirectionRules } from "../../domain/direction.js";
@@ -297,6 +298,11 @@ export class AdmsServer {
   }
 
   /** The terminal confirmed deleting this user. */
+  /** Templates the terminal uploaded (FP / FACE / BIODATA lines; issue 13, opt-in). */
+  templatesOf(serialNumber: string): BiometricTemplate[] {
+    return this.userBook.templatesOf(serialNumber);
+  }
+
   forgetUser(serialNumber: string, pin: string): void {
     this.userBook.forget(serialNumber, pin);
   }

@@ -5,11 +5,12 @@ import type {
   UserInput,
   UserRecord,
 } from "../../domain/deviceUser.js";
+import type { BiometricTemplate, SetTemplateResult } from "../../domain/biometricTemplate.js";
 import { DeviceError, SidecarError, toSidecarError } from "../../errors.js";
 import { sleep } from "../../util/abort.js";
 import { checkZkName, checkZkUserId, DEFAULT_PIN_WIDTH, zkCardNumber } from "../zk/zkUserRules.js";
 import type { AdmsServer } from "./admsServer.js";
-import type { TerminalUser } from "./operlogUsers.js";
+import { ADMS_FP_FORMAT, type TerminalUser } from "./operlogUsers.js";
 
 export interface AdmsUsersOptions {
   readonly server: AdmsServer;
@@ -83,6 +84,56 @@ export class AdmsUsers {
       ...(signal && { signal }),
     });
     return { user_id: input.user_id, action, record };
+  }
+
+  /**
+   * Templates (issue 13, opt-in): the terminal is asked for its users (DATA QUERY USERINFO, whose upload carries
+   * FP / FACE lines), and what it uploaded is returned: the users' templates as the server last saw them.
+   */
+  async readTemplates(signal?: AbortSignal): Promise<BiometricTemplate[]> {
+    await this.query(null, signal);
+    return this.options.server.templatesOf(this.options.serialNumber);
+  }
+
+  /**
+   * One fingerprint template: `DATA UPDATE FINGERTMP PIN=..\tFID=..\tSize=..\tValid=1\tTMP=..` for a user the
+   * terminal holds (V5.8 §10). The terminal's answer is the check; the next users_read brings the template back with the user's FP lines.
+   */
+  async setTemplate(input: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult> {
+    const where = { user_id: input.user_id, kind: input.kind, index: input.index };
+    if (input.kind !== "fingerprint")
+      throw new SidecarError(
+        "DEVICE_UNSUPPORTED",
+        `this ADMS driver copies fingerprint templates only; face template ${input.index} of user ${input.user_id} was not written`,
+      );
+    if (input.index > 9)
+      throw new SidecarError(
+        "TEMPLATE_INVALID",
+        `finger number ${input.index} is not 0-9 (user ${input.user_id})`,
+      );
+    if (input.format !== ADMS_FP_FORMAT)
+      throw new SidecarError(
+        "TEMPLATE_REFUSED",
+        `the template is ${input.format}; ADMS FP lines are ${ADMS_FP_FORMAT} (user ${input.user_id}, finger ${input.index})`,
+      );
+    const existing = (await this.query(input.user_id, signal)).get(input.user_id);
+    if (!existing)
+      throw new SidecarError(
+        "TEMPLATE_REFUSED",
+        `the terminal does not hold user ${input.user_id}; put the user on it first (user_set)`,
+      );
+    if (existing.record.privilege === "admin") refuseAdmin(input.user_id);
+    const held = this.options.server
+      .templatesOf(this.options.serialNumber)
+      .find((t) => t.user_id === input.user_id && t.kind === "fingerprint" && t.index === input.index);
+    if (held?.data_b64 === input.data_b64) return { ...where, action: "unchanged" };
+    const size = Buffer.from(input.data_b64, "base64").length;
+    const line = `PIN=${input.user_id}\tFID=${input.index}\tSize=${size}\tValid=1\tTMP=${input.data_b64}`;
+    await this.options.server.sendCommand(this.options.serialNumber, `DATA UPDATE FINGERTMP ${line}`, {
+      timeoutMs: this.options.commandTimeoutMs(),
+      ...(signal && { signal }),
+    });
+    return { ...where, action: "written" };
   }
 
   async delete(userId: string, signal?: AbortSignal): Promise<DeleteUserResult> {

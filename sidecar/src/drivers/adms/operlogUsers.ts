@@ -1,3 +1,4 @@
+import type { BiometricTemplate } from "../../domain/biometricTemplate.js";
 import type { UserRecord } from "../../domain/deviceUser.js";
 import type { RecordReject } from "../driver.js";
 
@@ -86,6 +87,63 @@ export function parseOperlogUsers(content: string): OperlogUsers {
   return out;
 }
 
+/** ADMS fingerprint templates: ZKFinger v10 (FP lines carry no version; BIODATA's MajorVer says it). */
+export const ADMS_FP_FORMAT = "zkfp10";
+
+/**
+ * The templates themselves in FP / FACE / BIODATA lines (issue 13, opt-in): `FP PIN=..\tFID=..\tSize=..\t
+ * Valid=..\tTMP=<base64>`, `FACE PIN=..\tFID=..\tValid=..\tSize=..\tTMP=..`, `BIODATA Pin=..\tNo=..\tIndex=..\t
+ * Valid=..\tType=..\tMajorVer=..\tMinorVer=..\tFormat=..\tTmp=..`. Invalid (Valid=0), empty or non-base64
+ * templates are left out. Formats: FP "zkfp10"; BIODATA fingerprint "zkfp<MajorVer>"; faces
+ * "face-<kind>-<MajorVer>.<MinorVer>" (FACE lines: "face-adms"), so a face is only copied where it is the same.
+ */
+export function parseTemplateLines(content: string): BiometricTemplate[] {
+  const out = new Map<string, BiometricTemplate>();
+  for (const raw of content.split(/\r?\n/)) {
+    const line = raw.replace(/\0+$/, "");
+    const space = line.indexOf(" ");
+    const kind = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+    if (kind !== "FP" && kind !== "FACE" && kind !== "BIODATA") continue;
+    const f = fieldsOf(space === -1 ? "" : line.slice(space + 1));
+    const pin = f.PIN ?? f.Pin ?? "";
+    const data = (f.TMP ?? f.Tmp ?? "").trim();
+    if (pin === "" || /\s/.test(pin) || data === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) continue;
+    if ((f.Valid ?? "1") === "0") continue;
+    let template: BiometricTemplate | null = null;
+    if (kind === "FP") {
+      const index = Number(f.FID);
+      if (Number.isInteger(index) && index >= 0 && index <= 9)
+        template = { user_id: pin, kind: "fingerprint", index, format: ADMS_FP_FORMAT, data_b64: data };
+    } else if (kind === "FACE") {
+      const index = Number(f.FID ?? "0");
+      if (Number.isInteger(index) && index >= 0 && index <= 99)
+        template = { user_id: pin, kind: "face", index, format: "face-adms", data_b64: data };
+    } else {
+      const type = f.Type ?? "";
+      const index = Number(type === "1" ? f.No : (f.Index ?? f.No ?? "0"));
+      if (!Number.isInteger(index) || index < 0 || index > 99) continue;
+      if (type === "1")
+        template = {
+          user_id: pin,
+          kind: "fingerprint",
+          index,
+          format: `zkfp${f.MajorVer ?? "10"}`,
+          data_b64: data,
+        };
+      else if (type === "2" || type === "9")
+        template = {
+          user_id: pin,
+          kind: "face",
+          index,
+          format: `face-${type}-${f.MajorVer ?? "0"}.${f.MinorVer ?? "0"}`,
+          data_b64: data,
+        };
+    }
+    if (template) out.set(`${template.user_id}|${template.kind}|${template.index}`, template);
+  }
+  return [...out.values()];
+}
+
 /**
  * What the server knows of each terminal's users, from what the terminals uploaded: USER lines give the record,
  * FP/FACE lines (in the same or a later upload) mark templates. Templates of a user never seen as a USER line
@@ -94,10 +152,15 @@ export function parseOperlogUsers(content: string): OperlogUsers {
 export class TerminalUserBook {
   private readonly users = new Map<string, Map<string, TerminalUser>>();
   private readonly templates = new Map<string, Map<string, { fingerprint?: true; face?: true }>>();
+  /** The templates themselves, per terminal, by `pin|kind|index` (in memory only; never logged). */
+  private readonly templateData = new Map<string, Map<string, BiometricTemplate>>();
 
   /** Takes an upload; returns the users it changed (as known now) and the lines it could not read. */
   ingest(serialNumber: string, content: string): { changed: TerminalUser[]; rejects: RecordReject[] } {
     const parsed = parseOperlogUsers(content);
+    const data = this.templateData.get(serialNumber) ?? new Map<string, BiometricTemplate>();
+    this.templateData.set(serialNumber, data);
+    for (const t of parseTemplateLines(content)) data.set(`${t.user_id}|${t.kind}|${t.index}`, t);
     const users = this.users.get(serialNumber) ?? new Map<string, TerminalUser>();
     const templates =
       this.templates.get(serialNumber) ?? new Map<string, { fingerprint?: true; face?: true }>();
@@ -135,8 +198,16 @@ export class TerminalUserBook {
     return this.users.get(serialNumber)?.get(pin);
   }
 
+  /** The templates this terminal uploaded (of users it still holds, as far as the server knows). */
+  templatesOf(serialNumber: string): BiometricTemplate[] {
+    const users = this.users.get(serialNumber);
+    return [...(this.templateData.get(serialNumber)?.values() ?? [])].filter((t) => users?.has(t.user_id));
+  }
+
   /** The terminal deleted this user (a DATA DELETE USERINFO it answered with success). */
   forget(serialNumber: string, pin: string): void {
+    const data = this.templateData.get(serialNumber);
+    for (const key of [...(data?.keys() ?? [])]) if (key.startsWith(`${pin}|`)) data!.delete(key);
     this.users.get(serialNumber)?.delete(pin);
     this.templates.get(serialNumber)?.delete(pin);
   }

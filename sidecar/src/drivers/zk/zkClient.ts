@@ -7,11 +7,12 @@ import {
   naiveParts,
 } from "../../domain/naiveTime.js";
 import { makeCommKey } from "./protocol/commKey.js";
-import { Cmd, EventFlag, FCT_USER } from "./protocol/constants.js";
+import { Cmd, EventFlag, FCT_FINGERTMP, FCT_USER, UPLOAD_CHUNK } from "./protocol/constants.js";
 import { decodeFreeSizes, type FreeSizes } from "./protocol/freeSizes.js";
 import { decodeLiveAttendance, type LiveAttendance } from "./protocol/liveEvent.js";
 import type { ZkPacket } from "./protocol/packet.js";
 import { decodePackedTime, encodePackedTime } from "./protocol/packedTime.js";
+import { decodeTemplates, encodeTmpWrite, type ZkTemplate } from "./protocol/templates.js";
 import { type DecodedUsers, decodeUsers, type ZkUser } from "./protocol/userRecords.js";
 import { TcpTransport } from "./tcpTransport.js";
 import { UdpTransport } from "./udpTransport.js";
@@ -228,6 +229,31 @@ export class ZkClient {
     const data = Buffer.alloc(2);
     data.writeUInt16LE(uid, 0);
     await this.command(Cmd.DELETE_USER, data, signal);
+    await this.command(Cmd.REFRESHDATA, Buffer.alloc(0), signal);
+  }
+
+  /** The fingerprint template table (DB_RRQ with FCT_FINGERTMP). Template bytes are never logged. */
+  async readTemplates(signal?: AbortSignal): Promise<ZkTemplate[]> {
+    return decodeTemplates(await this.readWithBuffer(Cmd.DB_RRQ, FCT_FINGERTMP, signal));
+  }
+
+  /**
+   * One fingerprint template for an existing user: the upload buffer (FREE_DATA, PREPARE_DATA size, DATA chunks
+   * of ≤ 1024 bytes), then CMD_TMP_WRITE (uid, finger, valid, size) and REFRESHDATA.
+   */
+  async writeTemplate(template: ZkTemplate, signal?: AbortSignal): Promise<void> {
+    const bytes = template.template;
+    await this.command(Cmd.FREE_DATA, Buffer.alloc(0), signal);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(bytes.length, 0);
+    await this.command(Cmd.PREPARE_DATA, size, signal);
+    for (let at = 0; at < bytes.length; at += UPLOAD_CHUNK)
+      await this.command(Cmd.DATA, bytes.subarray(at, at + UPLOAD_CHUNK), signal);
+    await this.command(
+      Cmd.TMP_WRITE,
+      encodeTmpWrite(template.uid, template.fid, template.valid, bytes.length),
+      signal,
+    );
     await this.command(Cmd.REFRESHDATA, Buffer.alloc(0), signal);
   }
 

@@ -1,3 +1,4 @@
+import type { BiometricTemplate, SetTemplateResult } from "../../domain/biometricTemplate.js";
 import { DeviceError, ProtocolError, type SidecarError, toSidecarError } from "../../errors.js";
 import { DEFAULT_DIRECTION_RULES, type DirectionRules } from "../../domain/direction.js";
 import {
@@ -65,6 +66,7 @@ const CAPABILITIES: DriverCapabilities = {
   filtersByDate: false,
   users: true,
   disableUser: false,
+  templates: true,
 };
 
 /**
@@ -145,6 +147,16 @@ export class ZkDriver implements DeviceDriver {
   async deleteUser(userId: string, mode: DeleteMode, signal?: AbortSignal): Promise<DeleteUserResult> {
     await this.connect(signal);
     return this.users.delete(userId, mode, signal);
+  }
+
+  async readTemplates(signal?: AbortSignal): Promise<BiometricTemplate[]> {
+    await this.connect(signal);
+    return this.users.readTemplates(signal);
+  }
+
+  async setTemplate(template: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult> {
+    await this.connect(signal);
+    return this.users.setTemplate(template, signal);
   }
 
   async clearLog({ verify, signal }: ClearLogOptions): Promise<ClearLogResult> {

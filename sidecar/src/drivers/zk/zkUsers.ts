@@ -6,6 +6,7 @@ import type {
   UserInput,
   UserRecord,
 } from "../../domain/deviceUser.js";
+import type { BiometricTemplate, SetTemplateResult } from "../../domain/biometricTemplate.js";
 import { DeviceError, SidecarError } from "../../errors.js";
 import type { Logger } from "../../logging/logger.js";
 import {
@@ -15,6 +16,7 @@ import {
   type UserRecordSize,
   type ZkUser,
 } from "./protocol/userRecords.js";
+import { MAX_TEMPLATE_BYTES } from "./protocol/templates.js";
 import type { ZkClient } from "./zkClient.js";
 import {
   checkZkName,
@@ -115,6 +117,90 @@ export class ZkUsers {
     }
     this.log.info({ userId, uid: existing.uid }, "device user deleted");
     return { user_id: userId, action: "deleted" };
+  }
+
+  /**
+   * Fingerprint templates (issue 13, opt-in), each named by the user id it belongs to; templates of a uid the
+   * user table does not hold are left out. Format: "zkfp" + the device's ~ZKFPVersion (10 when it does not say).
+   */
+  async readTemplates(signal?: AbortSignal): Promise<BiometricTemplate[]> {
+    const table = await this.table(signal);
+    const ids = new Map(table.users.map((u) => [u.uid, u.userId]));
+    const format = await this.templateFormat(signal);
+    const templates = await this.client.readTemplates(signal);
+    const out: BiometricTemplate[] = [];
+    for (const t of templates) {
+      const userId = ids.get(t.uid);
+      if (userId === undefined || t.valid === 0 || t.template.length === 0) continue;
+      out.push({
+        user_id: userId,
+        kind: "fingerprint",
+        index: t.fid,
+        format,
+        data_b64: t.template.toString("base64"),
+      });
+    }
+    this.log.info({ templates: out.length }, "fingerprint templates read");
+    return out;
+  }
+
+  /** One fingerprint template onto an existing, non-privileged user; read back and compared byte for byte. */
+  async setTemplate(input: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult> {
+    const where = { user_id: input.user_id, kind: input.kind, index: input.index };
+    if (input.kind !== "fingerprint")
+      throw new SidecarError(
+        "DEVICE_UNSUPPORTED",
+        `this ZK driver copies fingerprint templates only; face template ${input.index} of user ${input.user_id} was not written`,
+      );
+    if (input.index > 9)
+      throw new SidecarError(
+        "TEMPLATE_INVALID",
+        `finger number ${input.index} is not 0-9 (user ${input.user_id})`,
+      );
+    const format = await this.templateFormat(signal);
+    if (input.format !== format)
+      throw new SidecarError(
+        "TEMPLATE_REFUSED",
+        `the template is ${input.format}; this terminal uses ${format} (user ${input.user_id}, finger ${input.index})`,
+      );
+    const bytes = Buffer.from(input.data_b64, "base64");
+    if (bytes.length === 0 || bytes.length > MAX_TEMPLATE_BYTES)
+      throw new SidecarError(
+        "TEMPLATE_INVALID",
+        `template of user ${input.user_id} has ${bytes.length} bytes`,
+      );
+    const table = await this.table(signal);
+    const user = table.users.find((u) => u.userId === input.user_id);
+    if (!user)
+      throw new SidecarError(
+        "TEMPLATE_REFUSED",
+        `the terminal does not hold user ${input.user_id}; put the user on it first (user_set)`,
+      );
+    refuseAdmin(user);
+    const held = (await this.client.readTemplates(signal)).find(
+      (t) => t.uid === user.uid && t.fid === input.index,
+    );
+    if (held && held.template.equals(bytes)) return { ...where, action: "unchanged" };
+    await this.client.writeTemplate({ uid: user.uid, fid: input.index, valid: 1, template: bytes }, signal);
+    const written = (await this.client.readTemplates(signal)).find(
+      (t) => t.uid === user.uid && t.fid === input.index,
+    );
+    if (!written || !written.template.equals(bytes))
+      throw new DeviceError(
+        "DEVICE_COMMAND_FAILED",
+        `the device acknowledged the template of user ${input.user_id}, finger ${input.index}, but does not hold it as written`,
+        { details: { userId: input.user_id, finger: input.index } },
+      );
+    this.log.info(
+      { userId: input.user_id, finger: input.index, bytes: bytes.length },
+      "fingerprint template written",
+    );
+    return { ...where, action: "written" };
+  }
+
+  private async templateFormat(signal?: AbortSignal): Promise<string> {
+    const version = (await this.client.readOption("~ZKFPVersion", signal))?.trim();
+    return `zkfp${version && /^\d+$/.test(version) ? version : "10"}`;
   }
 
   private async table(signal?: AbortSignal): Promise<UserTable> {

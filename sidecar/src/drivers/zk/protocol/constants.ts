@@ -14,6 +14,8 @@ export const Cmd = {
   DATA_RDY: 1504,
   /** Write one user record (the device's 72- or 28-byte format); the same uid replaces the user. */
   USER_WRQ: 8,
+  /** Read a table (DATA_WRRQ table id; with FCT_FINGERTMP: the fingerprint templates). */
+  DB_RRQ: 7,
   USERTEMP_RRQ: 9,
   OPTIONS_RRQ: 11,
   OPTIONS_WRQ: 12,
@@ -23,6 +25,8 @@ export const Cmd = {
   /** Delete one user: data = uint16 internal uid. */
   DELETE_USER: 18,
   GET_FREE_SIZES: 50,
+  /** Store the uploaded buffer (PREPARE_DATA + DATA) as one template: uint16 uid, uint8 finger, uint8 valid, uint16 size. */
+  TMP_WRITE: 87,
   STARTVERIFY: 60,
   CANCELCAPTURE: 62,
   GET_TIME: 201,
@@ -43,6 +47,10 @@ export const EventFlag = {
 
 /** User table id inside DATA_WRRQ (pyzk FCT_USER). */
 export const FCT_USER = 5;
+/** Fingerprint template table id inside DATA_WRRQ (pyzk FCT_FINGERTMP), with table DB_RRQ. */
+export const FCT_FINGERTMP = 2;
+/** Largest CMD_DATA packet of an upload (pyzk `_send_with_buffer` MAX_CHUNK). */
+export const UPLOAD_CHUNK = 1024;
 
 /** TCP "top" magic: 50 50 82 7D. */
 export const TCP_MAGIC_1 = 0x5050;

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AdmsDriver } from "../../../../sidecar/src/drivers/adms/admsDriver.js";
+import { parseTemplateLines } from "../../../../sidecar/src/drivers/adms/operlogUsers.js";
+import type { AdmsTerminalUser } from "../../../simulators/adms/admsTerminal.js";
+import { MemorySink, MemoryState, servers, SN } from "./support.js";
+
+const harness = servers();
+afterEach(() => harness.cleanup());
+
+const FINGER = Buffer.from(Array.from({ length: 900 }, (_, i) => (i * 13 + 5) % 256)).toString("base64");
+
+describe("ADMS template lines (issue 13, opt-in)", () => {
+  it("FP, FACE and BIODATA lines give templates; invalid, empty and PIN-less ones are left out", () => {
+    const content = [
+      `USER PIN=0111\tName=Asha`,
+      `FP PIN=0111\tFID=6\tSize=900\tValid=1\tTMP=${FINGER}`,
+      `FP PIN=0111\tFID=7\tSize=3\tValid=0\tTMP=QUJD`,
+      `FP PIN=\tFID=1\tSize=3\tValid=1\tTMP=QUJD`,
+      `FP PIN=9\tFID=1\tSize=0\tValid=1\tTMP=`,
+      `FACE PIN=7\tFID=0\tValid=1\tSize=3\tTMP=QUJD`,
+      `BIODATA Pin=8\tNo=3\tIndex=0\tValid=1\tDuress=0\tType=1\tMajorVer=12\tMinorVer=0\tFormat=0\tTmp=QUJD`,
+      `BIODATA Pin=8\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=5\tMinorVer=8\tFormat=0\tTmp=REVG`,
+      `OPLOG 6\t0\t2026-11-02 09:00:00\t0111\t6\t0\t0`,
+    ].join("\r\n");
+    expect(parseTemplateLines(content)).toEqual([
+      { user_id: "0111", kind: "fingerprint", index: 6, format: "zkfp10", data_b64: FINGER },
+      { user_id: "7", kind: "face", index: 0, format: "face-adms", data_b64: "QUJD" },
+      { user_id: "8", kind: "fingerprint", index: 3, format: "zkfp12", data_b64: "QUJD" },
+      { user_id: "8", kind: "face", index: 0, format: "face-9-5.8", data_b64: "REVG" },
+    ]);
+  });
+});
+
+describe("ADMS templates through the getrequest command queue", () => {
+  async function world(users: AdmsTerminalUser[]) {
+    const server = await harness.start({ sink: new MemorySink(), state: new MemoryState() });
+    const terminal = harness.terminal(server, { users });
+    terminal.start();
+    await expect.poll(() => server.status(SN) !== undefined, { timeout: 5_000 }).toBe(true);
+    const driver = new AdmsDriver({ server, serialNumber: SN, commandTimeoutMs: 5_000, settleMs: 150 });
+    return { terminal, driver };
+  }
+
+  it("DATA UPDATE FINGERTMP writes one; the terminal's next upload brings it back identical", async () => {
+    const { terminal, driver } = await world([
+      { pin: "1", name: "Boss", pri: 14 },
+      { pin: "0111", name: "Asha" },
+    ]);
+    expect(await driver.readTemplates()).toEqual([]);
+    const template = {
+      user_id: "0111",
+      kind: "fingerprint" as const,
+      index: 6,
+      format: "zkfp10",
+      data_b64: FINGER,
+    };
+    expect(await driver.setTemplate(template)).toEqual({
+      user_id: "0111",
+      kind: "fingerprint",
+      index: 6,
+      action: "written",
+    });
+    expect(terminal.templates).toEqual([{ pin: "0111", fid: 6, tmp: FINGER }]);
+    expect(await driver.readTemplates()).toEqual([template]);
+    expect((await driver.setTemplate(template)).action).toBe("unchanged");
+
+    for (const [input, code] of [
+      [{ ...template, user_id: "55" }, "TEMPLATE_REFUSED"],
+      [{ ...template, user_id: "1" }, "USER_IS_ADMIN"],
+      [{ ...template, kind: "face" as const }, "DEVICE_UNSUPPORTED"],
+      [{ ...template, format: "zkfp12" }, "TEMPLATE_REFUSED"],
+    ] as const) {
+      const error = await driver.setTemplate(input).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code });
+      expect((error as Error).message).not.toContain(FINGER.slice(0, 20));
+    }
+
+    // Deleting the user deletes its templates (on the terminal and in what the server remembers).
+    expect(await driver.deleteUser("0111", "delete")).toEqual({ user_id: "0111", action: "deleted" });
+    expect(terminal.templates).toEqual([]);
+    expect(await driver.readTemplates()).toEqual([]);
+  });
+});
