@@ -192,21 +192,44 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 			names.append(row[0][0])
 	claimed = []
 	for name in names:
-		doc = frappe.get_doc(DOCTYPE, name)
-		if doc.command_type in LOGGED_TYPES and not doc.sync_log:
-			doc.sync_log = sync_logs.create(
-				doc.device,
-				doc.sidecar,
-				"schedule" if doc.trigger == "schedule" else "manual",
-				command=doc.name,
-				requested_by=doc.requested_by,
+		# One command that cannot be handed out must not stop the others (found on a bench: a user command
+		# naming a deleted Employee failed every claim of its sidecar, so nothing ran any more).
+		frappe.db.savepoint("bsync_claim")
+		try:
+			doc = frappe.get_doc(DOCTYPE, name)
+			if doc.command_type in LOGGED_TYPES and not doc.sync_log:
+				doc.sync_log = sync_logs.create(
+					doc.device,
+					doc.sidecar,
+					"schedule" if doc.trigger == "schedule" else "manual",
+					command=doc.name,
+					requested_by=doc.requested_by,
+				)
+			doc.status = "Claimed"
+			doc.attempts = cint(doc.attempts) + 1
+			doc.claimed_on = now
+			_save(doc)
+			claimed.append(as_contract(doc))
+		except Exception as error:
+			frappe.db.rollback(save_point="bsync_claim")
+			frappe.clear_messages()
+			frappe.log_error(title=f"biometric_sync: command {name} could not be claimed")
+			frappe.db.set_value(
+				DOCTYPE,
+				name,
+				{"status": "Failed", "finished_on": now, "error": f"could not be handed out: {error}"[:2000]},
+				update_modified=False,
 			)
-		doc.status = "Claimed"
-		doc.attempts = cint(doc.attempts) + 1
-		doc.claimed_on = now
-		doc.save(ignore_permissions=True)
-		claimed.append(as_contract(doc))
+		else:
+			frappe.db.release_savepoint("bsync_claim")
 	return claimed
+
+
+def _save(doc) -> None:
+	"""Saves a command's own state. A command outlives what it names (an Employee deleted since it was queued):
+	its links are not checked again here."""
+	doc.flags.ignore_links = True
+	doc.save(ignore_permissions=True)
 
 
 def as_contract(doc) -> dict:
@@ -234,7 +257,7 @@ def report_progress(command: str, done: int, total: int, message: str | None = N
 		doc.progress_done = max(0, cint(done))
 		doc.progress_total = max(0, cint(total))
 		doc.progress_message = (message or "")[:1000]
-		doc.save(ignore_permissions=True)
+		_save(doc)
 		publish_progress(doc)
 	return {"status": doc.status}
 
@@ -263,7 +286,7 @@ def complete(command: str, status: str, result: dict | None) -> dict:
 	doc.finished_on = now
 	if status == "Done" and cint(doc.progress_total):
 		doc.progress_done = doc.progress_total
-	doc.save(ignore_permissions=True)
+	_save(doc)
 
 	if doc.sync_log:
 		read, cleared = result.get("read"), result.get("cleared")
@@ -299,7 +322,7 @@ def _retry_later(doc, result: dict, now) -> dict:
 	doc.result = frappe.as_json(result)
 	error = str(result.get("error") or result.get("code"))
 	doc.error = f"{error[:1800]} (try {cint(doc.attempts)}; tried again after {doc.retry_after})"
-	doc.save(ignore_permissions=True)
+	_save(doc)
 	publish_progress(doc)
 	return {"status": doc.status}
 
@@ -371,7 +394,7 @@ def expire_stale(now=None) -> list[str]:
 		doc.status = "Expired"
 		doc.error = "Expired before the sidecar finished it"
 		doc.finished_on = now
-		doc.save(ignore_permissions=True)
+		_save(doc)
 		if doc.sync_log:
 			sync_logs.finish(doc.sync_log, "Failed", error=doc.error)
 		publish_progress(doc)

@@ -176,6 +176,17 @@ class TestUserCommands(DeviceUsersCase):
 		)
 		self.assertEqual(frappe.db.get_value("Biometric Device", self.gate, "status"), "Error")
 
+	def test_a_command_naming_a_deleted_employee_does_not_stop_the_sidecars_claims(self):
+		gone = outbox.create_command("user_set", self.sidecar, self.gate, {"user_id": "3", "name": "C"})
+		# Its Employee was deleted after it was queued (as bench test runs and real offboarding do).
+		frappe.db.set_value("Biometric Command", gone, "employee", "HR-EMP-DELETED-0000")
+		other = outbox.create_command("users_read", self.sidecar, self.hik)
+		claimed = [c["name"] for c in claim_commands(self.sidecar)["commands"]]
+		self.assertIn(other, claimed)
+		self.assertIn(gone, claimed)
+		complete_command(gone, "Done", {"user_id": "3", "action": "created"})
+		self.assertEqual(frappe.db.get_value("Biometric Command", gone, "status"), "Done")
+
 	def test_a_terminal_that_is_away_gets_its_user_change_later_not_a_failure(self):
 		frappe.db.set_value("Biometric Device", self.gate, "status", "Online")
 		name = outbox.create_command("user_set", self.sidecar, self.gate, {"user_id": "2", "name": "B"})
