@@ -158,14 +158,28 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 	# A plain read lists the candidates, then each is locked by primary key and checked again: a locking read
 	# over the sidecar's index would lock its gaps too, so a Sync Now inserting a command for this sidecar
 	# would wait for (or deadlock with) the claim.
+	# Candidates are chosen by the same rule as the locked check below: commands waiting for their retry time (a
+	# terminal away for days) must not fill the window and starve new ones (found on a bench: 800 of them did).
+	eligible = """(expires_on is null or expires_on > %(now)s)
+		and ((status = 'Queued' and (retry_after is null or retry_after <= %(now)s))
+			or (status in ('Claimed', 'Running') and modified < %(cutoff)s
+				and (attempts < %(max)s or command_type in %(uncapped)s)))"""
+	values = {
+		"sidecar": sidecar,
+		"limit": limit * 5,
+		"now": now,
+		"cutoff": lease_cutoff,
+		"max": MAX_ATTEMPTS,
+		"uncapped": USER_COMMAND_TYPES,
+	}
 	candidates = [
 		row[0]
 		for row in frappe.db.sql(
 			f"""select name from `tab{DOCTYPE}`
-			where sidecar = %(sidecar)s and status in ('Queued', 'Claimed', 'Running')
+			where sidecar = %(sidecar)s and status in ('Queued', 'Claimed', 'Running') and {eligible}
 			order by creation, name
 			limit %(limit)s""",
-			{"sidecar": sidecar, "limit": limit * 5},
+			values,
 		)
 	]
 	names = []
@@ -173,20 +187,8 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 		if len(names) == limit:
 			break
 		row = frappe.db.sql(
-			f"""select name from `tab{DOCTYPE}`
-			where name = %(name)s
-				and (expires_on is null or expires_on > %(now)s)
-				and ((status = 'Queued' and (retry_after is null or retry_after <= %(now)s))
-					or (status in ('Claimed', 'Running') and modified < %(cutoff)s
-						and (attempts < %(max)s or command_type in %(uncapped)s)))
-			for update""",
-			{
-				"name": name,
-				"now": now,
-				"cutoff": lease_cutoff,
-				"max": MAX_ATTEMPTS,
-				"uncapped": USER_COMMAND_TYPES,
-			},
+			f"""select name from `tab{DOCTYPE}` where name = %(name)s and {eligible} for update""",
+			{**values, "name": name},
 		)
 		if row:
 			names.append(row[0][0])

@@ -187,6 +187,21 @@ class TestUserCommands(DeviceUsersCase):
 		complete_command(gone, "Done", {"user_id": "3", "action": "created"})
 		self.assertEqual(frappe.db.get_value("Biometric Command", gone, "status"), "Done")
 
+	def test_commands_waiting_for_a_retry_do_not_starve_new_ones(self):
+		waiting = []
+		for index in range(outbox.CLAIM_LIMIT * 5 + 5):
+			name = outbox.create_command(
+				"user_set", self.sidecar, self.gate, {"user_id": f"W{index}", "name": "W"}
+			)
+			waiting.append(name)
+		frappe.db.set_value(
+			"Biometric Command",
+			{"name": ("in", waiting)},
+			{"status": "Queued", "retry_after": add_to_date(now_datetime(), hours=1)},
+		)
+		fresh = outbox.create_command("users_read", self.sidecar, self.hik)
+		self.assertEqual([c["name"] for c in claim_commands(self.sidecar)["commands"]], [fresh])
+
 	def test_a_terminal_that_is_away_gets_its_user_change_later_not_a_failure(self):
 		frappe.db.set_value("Biometric Device", self.gate, "status", "Online")
 		name = outbox.create_command("user_set", self.sidecar, self.gate, {"user_id": "2", "name": "B"})
