@@ -620,32 +620,6 @@ class TestMarkAttendanceApi(AttendanceTestCase):
 
 	all_of = staticmethod(marker.employees_of_day)
 
-	def test_the_hr_page_reads_a_days_counts_and_decisions(self):
-		from biometric_sync.api import ui
-
-		day = a_monday(6) + timedelta(days=2)
-		worked, _ = self.employee("pagep")
-		self.checkin(worked, datetime.combine(day, time(9)))
-		self.checkin(worked, datetime.combine(day, time(18)))
-		self.through(day)
-		marker.mark_day(day, only=[worked])
-		self.checkin(worked, datetime.combine(day, time(19)))
-		marker.flag_late_punches(day)
-		frappe.db.commit()
-
-		answer = ui.attendance(str(day), str(day), str(day))
-		self.assertEqual(answer["day"], str(day))
-		mine = [m for m in answer["marks"] if m.employee == worked]
-		self.assertEqual([(m.outcome, m.punches, m.late_punch) for m in mine], [(PRESENT, 2, 1)])
-		# The day's counts are the day's decisions, whoever else was marked that day.
-		counts = answer["days"][0]
-		self.assertEqual(counts["day"], str(day))
-		self.assertEqual(counts["present"], sum(1 for m in answer["marks"] if m.outcome == PRESENT))
-		self.assertEqual(counts["late_punches"], sum(1 for m in answer["marks"] if m.late_punch))
-		with self.assertRaises(BiometricSyncError) as caught:
-			ui.attendance(str(day), str(day + timedelta(days=90)))
-		self.assertEqual(caught.exception.code, "INVALID_ARGUMENT")
-
 
 # (what runs it, the query, an index it must be able to use)
 ATTENDANCE_QUERIES = [
