@@ -26,6 +26,7 @@ ATTENDANCE_MODE_OFF        400   mark_attendance while Attendance Mode is not Da
 INVALID_DEVICE_USER        400   report_device_users: an item of users/removed breaks the contract (which one is named)
 DUPLICATE_USER_ID          400   report_device_users: the same user id twice in users
 ENROLMENT_NOT_SUPPORTED    400   enrolment asked of a terminal whose family cannot manage users (eSSL)
+DEVICE_DISABLED            400   Sync Now, Test Connection, Clear Log, Read Users or Enrol Now on a disabled device
 ENROLMENT_OFF              400   Enrol Now on a terminal whose Enrol Employees is No
 ALREADY_MAPPED             409   another Employee already has this device user id
 EMPLOYEE_HAS_ID            409   the Employee has another device user id (map_user_id: pass replace=1)

@@ -8,6 +8,9 @@ Two rules keep them from blocking each other:
   a lived-in table that was a push stalled behind a processing chunk. ``read_committed()`` runs a unit of work
   under READ COMMITTED, where InnoDB takes record locks only. Short transactions that lock a few rows lock them
   one primary-key lookup at a time instead (``outbox.claim``).
+- **A shared counter is moved on its own connection.** A row every writer updates (the naming series of
+  Employee Checkin) would stay locked by a long transaction until it commits; ``separate_connection()`` gives a
+  connection whose short statements commit at once (``ingest.checkin_names``).
 - **A deadlock is retried, never shown.** InnoDB rolls the whole transaction back; ``retry_on_deadlock`` runs
   the unit of work again after a short pause with jitter, so a request HR makes does not fail on it.
 """
@@ -61,3 +64,21 @@ def retry_on_deadlock(work: Callable[[], T], retries: int = DEADLOCK_RETRIES) ->
 				raise
 			time.sleep((attempt + 1) * 0.1 + random.random() * 0.1)
 	raise AssertionError("unreachable")
+
+
+def separate_connection():
+	"""A second connection to the site's database, as another worker would have: what it commits does not wait
+	for (or roll back with) the current transaction. The caller closes it."""
+	from frappe.database import get_db
+
+	conf = frappe.conf
+	db = get_db(
+		socket=conf.db_socket,
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_user or conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	db.connect()
+	return db

@@ -12,6 +12,7 @@
 - ``enrolment_preview(device)`` / ``enrol_now(device)``: what enrolment would change on the terminal, and the
   commands that do it (``biometric_sync.users.enrollment``).
 - ``employee_enrolment(employee)``: the Employee form's Device Enrolment: per device, the last user command.
+- Commands are refused (``DEVICE_DISABLED``) for a disabled device: its sidecar does not serve it.
 - ``command_status(command)``: what the progress dialog shows.
 - ``reprocess_punches(names)``: the bulk "Reprocess" action of the punch list (Unmapped, Error and Skipped
   punches go back to Pending).
@@ -36,10 +37,23 @@ def _device(device) -> frappe._dict:
 	require_manager()
 	require_name(device, "device")
 	row = frappe.db.get_value(
-		"Biometric Device", device, ["name", "sidecar", "time_zone", "driver"], as_dict=True
+		"Biometric Device", device, ["name", "sidecar", "time_zone", "driver", "enabled"], as_dict=True
 	)
 	if not row:
 		fail(NotFoundError, "UNKNOWN_DEVICE", f"Biometric Device {device} does not exist")
+	return row
+
+
+def _enabled_device(device) -> frappe._dict:
+	"""A device commands can be sent to. The sidecar serves only enabled devices: a command for a disabled one
+	would only fail there (or, for user commands, wait for it for days)."""
+	row = _device(device)
+	if not row.enabled:
+		fail(
+			InvalidArgumentError,
+			"DEVICE_DISABLED",
+			f"Biometric Device {row.name} is disabled: enable it before sending it commands",
+		)
 	return row
 
 
@@ -60,7 +74,7 @@ def _bound(value, device_zone: str | None, end: bool):
 
 @frappe.whitelist(methods=["POST"])
 def sync_now(device: str, from_time: str | None = None, to_time: str | None = None) -> dict:
-	row = _device(device)
+	row = _enabled_device(device)
 	start, end = _bound(from_time, row.time_zone, False), _bound(to_time, row.time_zone, True)
 	if start and end and start > end:
 		fail(InvalidArgumentError, "INVALID_ARGUMENT", "From is after To")
@@ -82,7 +96,7 @@ def _committed(value):
 
 @frappe.whitelist(methods=["POST"])
 def read_users(device: str) -> dict:
-	row = _device(device)
+	row = _enabled_device(device)
 	if not device_users.can_manage_users(row.driver):
 		fail(
 			InvalidArgumentError,
@@ -102,7 +116,7 @@ def enrolment_preview(device: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def enrol_now(device: str) -> dict:
-	row = _device(device)
+	row = _enabled_device(device)
 	return retry_on_deadlock(lambda: _committed(enrollment.enrol_now(row.name)))
 
 
@@ -116,13 +130,13 @@ def employee_enrolment(employee: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def test_connection(device: str) -> dict:
-	row = _device(device)
+	row = _enabled_device(device)
 	return {"command": _create("test_connection", row)}
 
 
 @frappe.whitelist(methods=["POST"])
 def clear_log(device: str) -> dict:
-	_device(device)
+	_enabled_device(device)
 	row = frappe.db.get_value(
 		"Biometric Device", device, ["name", "driver", "sidecar", "allow_clear_log"], as_dict=True
 	)

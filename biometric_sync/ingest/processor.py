@@ -22,8 +22,10 @@ active employee, duplicate log, shift fetch, geolocation. HRMS's duplicate check
 stored checkins (a second, own check per punch would double its cost; both go through the app's index on
 Employee Checkin (employee, time), see ``indexes``); its refusal is recorded as Duplicate. The one thing
 skipped is HRMS's shift search for an employee with no default shift and no active submitted Shift
-Assignment: it finds nothing for them (``shift`` stays empty), at ~10 ms a punch. Outcomes are written with one
-UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting
+Assignment: it finds nothing for them (``shift`` stays empty), at ~10 ms a punch. Checkins are named from series
+numbers reserved ahead on a separate connection (``checkin_names``): Frappe's own naming would hold the series row
+locked until the chunk commits, and every other checkin of the site (another worker's, HRMS's) would wait for
+it. Outcomes are written with one UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting
 while a chunk runs, and several workers can take different chunks. Work that reads every Pending punch is done
 less often than per chunk: the list of the oldest Pending punches (every CANDIDATE_CHUNKS chunks) and the
 watermarks (every WATERMARK_SECONDS and at the end of a run).
@@ -37,7 +39,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime, strip_html
 
 from biometric_sync import settings as bsync_settings
-from biometric_sync.ingest import sync_log
+from biometric_sync.ingest import checkin_names, sync_log
 from biometric_sync.ingest.tasks import partition_condition
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
 from biometric_sync.transactions import read_committed
@@ -66,11 +68,20 @@ def process_pending(
 	uncommitted (tests). ``partition`` (index, count) takes only the punches of that share of the device user ids
 	(see ``tasks.partition_count``)."""
 	with read_committed():
-		return _process_pending(max_chunks, commit, time_box_seconds, partition)
+		namer = checkin_names.for_checkins()
+		try:
+			return _process_pending(max_chunks, commit, time_box_seconds, partition, namer)
+		finally:
+			if namer:
+				namer.close()
 
 
 def _process_pending(
-	max_chunks: int | None, commit: bool, time_box_seconds: float | None, partition: tuple[int, int]
+	max_chunks: int | None,
+	commit: bool,
+	time_box_seconds: float | None,
+	partition: tuple[int, int],
+	namer: "checkin_names.ReservedNames | None",
 ) -> dict:
 	totals: dict[str, int] = defaultdict(int)
 	chunks = 0
@@ -81,10 +92,10 @@ def _process_pending(
 		# Checked before every chunk but the first, so every run makes progress.
 		if chunks and time_box_seconds is not None and time.monotonic() - started >= time_box_seconds:
 			break
-		names = claim_chunk(candidates=candidates, partition=partition)
-		if not names:
+		claimed = claim_chunk(candidates=candidates, partition=partition)
+		if not claimed:
 			break
-		counts, chunk_devices = _process_chunk(names)
+		counts, chunk_devices = _process_chunk(claimed, namer)
 		for status, count in counts.items():
 			totals[status] += count
 		devices |= chunk_devices
@@ -157,16 +168,29 @@ def claim_chunk(
 def process_punches(names: list[str]) -> dict:
 	"""Processes the given punches (those still Pending) and moves their devices' watermarks. Never raises.
 	Returns counts per final status."""
-	counts, devices = _process_chunk(names)
+	namer = checkin_names.for_checkins()
+	try:
+		counts, devices = _process_chunk(names, namer)
+	finally:
+		if namer:
+			namer.close()
 	if devices:
 		_move_watermarks(devices)
 	return counts
 
 
-def _process_chunk(names: list[str]) -> tuple[dict, set[str]]:
+def _process_chunk(
+	names: list[str], namer: "checkin_names.ReservedNames | None" = None
+) -> tuple[dict, set[str]]:
 	"""Processes the given punches (those still Pending). Never raises. Returns counts per final status and
-	the devices of the punches."""
-	rows = frappe.get_all(PUNCH, filters={"name": ("in", names), "status": "Pending"}, fields=FIELDS)
+	the devices of the punches. ``namer`` names the new checkins (see ``checkin_names``)."""
+	# Oldest first, so checkins are named in the order they were punched.
+	rows = frappe.get_all(
+		PUNCH,
+		filters={"name": ("in", names), "status": "Pending"},
+		fields=FIELDS,
+		order_by="site_time asc, name asc",
+	)
 	if not rows:
 		return {}, set()
 	settings = bsync_settings.get_settings()
@@ -178,6 +202,9 @@ def _process_chunk(names: list[str]) -> tuple[dict, set[str]]:
 	)
 	context.load_devices({row.device for row in rows})
 	context.load_employees({row.device_user_id for row in rows})
+	context.names = namer
+	if namer:
+		namer.expect(context.insertable(rows))
 
 	counts: dict[str, int] = defaultdict(int)
 	per_log: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -213,6 +240,7 @@ class _Context:
 		self.checkins: dict[tuple, str] = {}
 		# Employees HRMS can find no shift for: no default shift, no active submitted Shift Assignment.
 		self.shiftless: set[str] = set()
+		self.names: checkin_names.ReservedNames | None = None
 
 	def load_devices(self, devices: set[str]) -> None:
 		for row in frappe.get_all(
@@ -225,6 +253,14 @@ class _Context:
 		self.employees = lookup_employees(self.field, user_ids)
 		names = {match.name for matches in self.employees.values() for match in matches}
 		self.shiftless = shiftless_employees(names)
+
+	def insertable(self, rows) -> int:
+		"""How many of the rows may become a checkin: one Active Employee has their user id."""
+		count = 0
+		for row in rows:
+			matches = self.employees.get(row.device_user_id) or []
+			count += len(matches) == 1 and matches[0].status == "Active"
+		return count
 
 	def site_time(self, row):
 		zone = self.device_zones.get(row.device, self.site_zone)
@@ -341,7 +377,9 @@ def _insert_checkin(row, employee: str, site_time, log_type: str | None, context
 		if employee in context.shiftless:
 			# HRMS's fetch_shift would search and find nothing; this is its own outcome for that case.
 			checkin.fetch_shift = partial(_no_shift, checkin)
-		checkin.insert(ignore_permissions=True)
+		# Named from numbers reserved ahead where the series allows: no series row lock held for the chunk.
+		name = context.names.name_for(checkin) if context.names else None
+		checkin.insert(ignore_permissions=True, set_name=name)
 	except Exception as error:
 		frappe.db.rollback(save_point="bsync_checkin")
 		frappe.clear_messages()

@@ -6,6 +6,7 @@ Lifecycle: Queued → Claimed (``claim``) → Running (first ``report_progress``
 - Every new command nudges its sidecar: ``publish_realtime("biometric_sync:command", {"command": name},
   user=<sidecar API user>, after_commit=True)``. The nudge is only a wake-up; the sidecar also claims on
   (re)connect and on a timer.
+- ``claim`` does not offer the commands of a disabled device: they wait until it is enabled again or expire.
 - ``claim`` also re-offers a Claimed/Running command whose sidecar went quiet: no progress for
   ``LEASE_MINUTES`` and fewer than ``MAX_ATTEMPTS`` claims so far (a sidecar that crashed mid-pull).
 - Device-user commands (``users_read``, ``user_set``, ``user_delete``; issue 13) wait for their terminal for
@@ -160,7 +161,10 @@ def claim(sidecar: str, limit: int = CLAIM_LIMIT) -> list[dict]:
 	# would wait for (or deadlock with) the claim.
 	# Candidates are chosen by the same rule as the locked check below: commands waiting for their retry time (a
 	# terminal away for days) must not fill the window and starve new ones (found on a bench: 800 of them did).
+	# Commands of a disabled device wait (until it is enabled again or they expire): its sidecar does not serve
+	# it, so they could only fail there (user commands would be retried for days).
 	eligible = """(expires_on is null or expires_on > %(now)s)
+		and not exists (select 1 from `tabBiometric Device` d where d.name = `tabBiometric Command`.device and d.enabled = 0)
 		and ((status = 'Queued' and (retry_after is null or retry_after <= %(now)s))
 			or (status in ('Claimed', 'Running') and modified < %(cutoff)s
 				and (attempts < %(max)s or command_type in %(uncapped)s)))"""

@@ -13,6 +13,7 @@ from erpnext.setup.doctype.employee.test_employee import make_employee
 from frappe.tests.utils import FrappeTestCase
 
 from biometric_sync.ingest.uid import punch_uid
+from biometric_sync.transactions import separate_connection
 
 PREFIX = "_T BSync"
 # PREFIX as a LIKE prefix: its leading "_" would be a wildcard, and a pattern starting with one reads every row
@@ -223,18 +224,7 @@ class BiometricTestCase(FrappeTestCase):
 
 def other_connection():
 	"""A second database connection, as another worker or a concurrent request would have."""
-	from frappe.database import get_db
-
-	conf = frappe.conf
-	db = get_db(
-		host=conf.db_host,
-		port=conf.db_port,
-		user=conf.db_user or conf.db_name,
-		password=conf.db_password,
-		cur_db_name=conf.db_name,
-	)
-	db.connect()
-	return db
+	return separate_connection()
 
 
 def run_threads(*targets):

@@ -211,6 +211,24 @@ class TestCommandLifecycle(BiometricTestCase):
 		self.assertEqual(again[0]["attempts"], 2)
 		self.assertEqual(again[0]["sync_log"], first["sync_log"])
 
+	def test_a_disabled_device_gets_no_commands_until_it_is_enabled_again(self):
+		queued = outbox.create_command(
+			"user_set", self.mine["sidecar"], self.device, {"user_id": "41", "name": "Asha"}
+		)
+		frappe.db.set_value("Biometric Device", self.device, "enabled", 0)
+		try:
+			# Not handed out (the sidecar would only refuse it and retry it for days), still waiting.
+			self.assertEqual(self.claim(), [])
+			self.assertEqual(frappe.db.get_value("Biometric Command", queued, "status"), "Queued")
+			with as_user(self.manager):
+				for call in (desk.sync_now, desk.test_connection, desk.read_users, desk.enrol_now):
+					with self.subTest(call.__name__), self.assertRaises(BiometricSyncError) as caught:
+						call(self.device)
+					self.assertEqual(caught.exception.code, "DEVICE_DISABLED")
+		finally:
+			frappe.db.set_value("Biometric Device", self.device, "enabled", 1)
+		self.assertEqual([c["name"] for c in self.claim()], [queued])
+
 	def test_a_claim_in_progress_blocks_no_new_command_for_the_sidecar(self):
 		outbox.create_command("pull", self.mine["sidecar"], self.device)
 		frappe.db.commit()

@@ -15,6 +15,16 @@ frappe.ui.form.on("Biometric Device", {
 
   refresh(frm) {
     if (frm.is_new()) return;
+    if (!frm.doc.enabled) {
+      // The sidecar serves enabled devices only; the site refuses commands for this one (DEVICE_DISABLED).
+      frm.set_intro(__("This device is disabled: enable it to sync it or send it commands."), "orange");
+      frm.add_custom_button(
+        __("Device Users"),
+        () => frappe.set_route("List", "Biometric Device User", { device: frm.doc.name }),
+        __("Users"),
+      );
+      return;
+    }
     frm.add_custom_button(__("Sync Now"), () => sync_now_dialog(frm));
     frm.add_custom_button(__("Test Connection"), () => {
       frappe

@@ -1,0 +1,101 @@
+"""Names for the Employee Checkins processing inserts, without holding the naming series' row lock.
+
+HRMS names checkins from a naming series (``EMP-CKIN-.MM.-.YYYY.-.######``). Frappe's ``getseries`` reads the
+series row of ``tabSeries`` with SELECT … FOR UPDATE in the inserting transaction, so a processing chunk holds
+that lock until it commits (about a second for 200 checkins). A second processing worker waited on it for
+every chunk (two workers were no faster than one, issue 12), and so did every other checkin of the site: HRMS's
+own endpoint, the mobile app.
+
+Here the numbers are reserved on a separate connection in one statement that commits at once, a block as large
+as the chunk expects to insert, and each checkin is named from them by Frappe's own ``parse_naming_series``
+(its ``number_generator`` hook): the same names, the same series counter, no lock held. A reserved number that
+goes unused (HRMS refused the checkin, or the run ended) is a gap in the series, which nothing relies on.
+
+Only for a plain series: the doctype's ``autoname`` holds ``#`` and no rule prefix, no enabled Document Naming
+Rule exists for Employee Checkin, and neither the controller nor a ``doc_events`` hook takes part in naming.
+Otherwise (``for_checkins`` returns None) Frappe names each checkin as usual.
+"""
+
+from collections import deque
+
+import frappe
+from frappe.model.base_document import get_controller
+from frappe.model.naming import NamingSeries, parse_naming_series
+
+from biometric_sync.transactions import separate_connection
+
+DOCTYPE = "Employee Checkin"
+# autoname forms that are not a plain series (see frappe.model.naming.set_name_from_naming_options).
+RULE_PREFIXES = ("field:", "naming_series:", "prompt", "format:", "hash", "autoincrement", "uuid")
+NAMING_METHODS = ("autoname", "before_naming")
+
+
+def plain_series() -> str | None:
+	"""The series Employee Checkin is named from, when nothing else takes part in naming it."""
+	meta = frappe.get_meta(DOCTYPE)
+	autoname = (meta.autoname or "").strip()
+	if "#" not in autoname or autoname.lower().startswith(RULE_PREFIXES):
+		return None
+	if frappe.db.exists("Document Naming Rule", {"document_type": DOCTYPE, "disabled": 0}):
+		return None
+	controller = get_controller(DOCTYPE)
+	if any(callable(getattr(controller, method, None)) for method in NAMING_METHODS):
+		return None
+	events = frappe.get_hooks("doc_events") or {}
+	for key in (DOCTYPE, "*"):
+		if any((events.get(key) or {}).get(method) for method in NAMING_METHODS):
+			return None
+	return autoname
+
+
+def for_checkins() -> "ReservedNames | None":
+	series = plain_series()
+	return ReservedNames(series) if series else None
+
+
+class ReservedNames:
+	"""Names from blocks of series numbers reserved ahead (see module doc). ``expect(n)`` says how many names the
+	next block should hold; ``close()`` ends the separate connection."""
+
+	def __init__(self, series: str):
+		NamingSeries(series).validate()
+		self.parts = series.split(".")
+		self.blocks: dict[str, deque[int]] = {}
+		self.expected = 1
+		self._db = None
+
+	def expect(self, count: int) -> None:
+		self.expected = max(1, int(count))
+
+	def name_for(self, doc) -> str:
+		return parse_naming_series(self.parts, doc=doc, number_generator=self._number)
+
+	def _number(self, prefix: str, digits: int) -> str:
+		block = self.blocks.get(prefix)
+		if not block:
+			first = self._reserve(prefix, self.expected)
+			block = self.blocks[prefix] = deque(range(first, first + self.expected))
+		self.expected = max(1, self.expected - 1)
+		return f"{block.popleft():0{digits}d}"
+
+	def _reserve(self, prefix: str, count: int) -> int:
+		"""Moves the series counter on by ``count`` in one committed statement; returns the first number."""
+		db = self._connection()
+		db.sql("insert ignore into `tabSeries` (`name`, `current`) values (%s, 0)", (prefix,))
+		db.sql(
+			"update `tabSeries` set `current` = last_insert_id(`current` + %s) where `name` = %s",
+			(count, prefix),
+		)
+		last = db.sql("select last_insert_id()")[0][0]
+		db.commit()
+		return int(last) - count + 1
+
+	def _connection(self):
+		if self._db is None:
+			self._db = separate_connection()
+		return self._db
+
+	def close(self) -> None:
+		if self._db is not None:
+			self._db.close()
+			self._db = None

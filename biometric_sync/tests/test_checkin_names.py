@@ -1,0 +1,115 @@
+"""Checkin names from numbers reserved ahead: the site's own series, no series row lock held by a chunk, and
+Frappe's naming wherever something else takes part in it."""
+
+import frappe
+from frappe.model.naming import NamingSeries
+from frappe.utils import add_days, getdate
+
+from biometric_sync.api.ingest import push_punches
+from biometric_sync.ingest import checkin_names
+from biometric_sync.ingest.processor import process_pending
+from biometric_sync.tests.factories import (
+	BiometricTestCase,
+	make_device,
+	make_sidecar,
+	make_test_employee,
+	other_connection,
+	punch,
+	run_token,
+)
+
+SERIES = "EMP-CKIN-.MM.-.YYYY.-.######"
+
+
+class TestCheckinNames(BiometricTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.token = run_token()
+		cls.sidecar = make_sidecar("Names")
+		cls.gate = make_device("Names Gate", cls.sidecar)
+		cls.user_id = f"NAMES-{cls.token}"
+		cls.employee = make_test_employee("bsync-names-1", cls.user_id)
+		frappe.db.commit()
+
+	def push(self, count: int, day: str) -> list[dict]:
+		items = [
+			punch(self.gate, self.user_id, f"{add_days(getdate(day), i)} 09:00:00", state=0)
+			for i in range(count)
+		]
+		answer = push_punches(self.sidecar, self.gate, items)
+		self.assertTrue(all(r["status"] == "new" for r in answer["results"]), answer)
+		return items
+
+	def checkin_of(self, item) -> str:
+		return frappe.db.get_value("Biometric Punch", item["uid"], "employee_checkin")
+
+	def test_hrms_series_is_a_plain_series(self):
+		# HRMS names checkins from its series and nothing else takes part: the case reserved names serve.
+		self.assertEqual(checkin_names.plain_series(), SERIES)
+
+	def test_checkins_take_consecutive_numbers_of_the_sites_series(self):
+		prefix = NamingSeries(SERIES).get_prefix()
+		items = self.push(5, "2003-02-03")
+		process_pending()
+		names = [self.checkin_of(item) for item in items]
+		self.assertTrue(all(name and name.startswith(prefix) for name in names), names)
+		numbers = sorted(int(name[len(prefix) :]) for name in names)
+		self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 5)))
+		# The series counter moved past them: Frappe's next checkin (HRMS, the mobile app) takes a new number.
+		current = frappe.db.sql("select `current` from `tabSeries` where `name` = %s", (prefix,))[0][0]
+		self.assertGreaterEqual(current, numbers[-1])
+		other = frappe.get_doc(
+			{"doctype": "Employee Checkin", "employee": self.employee, "time": "2003-03-01 09:00:00"}
+		).insert(ignore_permissions=True)
+		self.assertGreater(int(other.name[len(prefix) :]), numbers[-1])
+
+	def test_a_chunk_in_progress_holds_no_lock_on_the_series(self):
+		prefix = NamingSeries(SERIES).get_prefix()
+		items = self.push(3, "2003-04-07")
+		frappe.db.commit()
+		self.addCleanup(self.drop, items)
+		other = other_connection()
+		try:
+			# The chunk's checkins are inserted and not yet committed. HRMS's own checkin endpoint (another
+			# connection) still gets its number at once; with Frappe's getseries in the chunk it would wait for
+			# the chunk to commit, and NOWAIT would fail.
+			process_pending(max_chunks=1, commit=False)
+			self.assertTrue(all(self.checkin_of(item) for item in items))
+			current = other.sql(
+				"select `current` from `tabSeries` where `name` = %s for update nowait", (prefix,)
+			)
+			self.assertEqual(len(current), 1)
+		finally:
+			other.rollback()
+			other.close()
+		frappe.db.rollback()
+
+	def test_a_document_naming_rule_is_left_to_frappe(self):
+		prefix = f"BSNR-{self.token}-"
+		rule = frappe.get_doc(
+			{
+				"doctype": "Document Naming Rule",
+				"document_type": "Employee Checkin",
+				"prefix": prefix,
+				"prefix_digits": 4,
+				"priority": 1,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		self.addCleanup(self.drop_rule, rule.name)
+		self.assertIsNone(checkin_names.plain_series())
+		items = self.push(2, "2003-05-05")
+		process_pending()
+		self.assertEqual([self.checkin_of(item) for item in items], [f"{prefix}0001", f"{prefix}0002"])
+
+	def drop(self, items):
+		frappe.db.rollback()
+		frappe.db.delete("Biometric Punch", {"name": ("in", [item["uid"] for item in items])})
+		frappe.db.commit()
+
+	def drop_rule(self, rule: str):
+		frappe.db.rollback()
+		frappe.db.delete("Employee Checkin", {"employee": self.employee})
+		frappe.delete_doc("Document Naming Rule", rule, ignore_permissions=True, force=True)
+		frappe.db.commit()
