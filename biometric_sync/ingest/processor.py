@@ -39,7 +39,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime, strip_html
 
 from biometric_sync import settings as bsync_settings
-from biometric_sync.ingest import checkin_names, sync_log
+from biometric_sync.ingest import bulk_checkins, checkin_names, sync_log
 from biometric_sync.ingest.tasks import partition_condition
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
 from biometric_sync.transactions import read_committed
@@ -68,12 +68,11 @@ def process_pending(
 	uncommitted (tests). ``partition`` (index, count) takes only the punches of that share of the device user ids
 	(see ``tasks.partition_count``)."""
 	with read_committed():
-		namer = checkin_names.for_checkins()
+		writer = _Writer.for_run()
 		try:
-			return _process_pending(max_chunks, commit, time_box_seconds, partition, namer)
+			return _process_pending(max_chunks, commit, time_box_seconds, partition, writer)
 		finally:
-			if namer:
-				namer.close()
+			writer.close()
 
 
 def _process_pending(
@@ -81,7 +80,7 @@ def _process_pending(
 	commit: bool,
 	time_box_seconds: float | None,
 	partition: tuple[int, int],
-	namer: "checkin_names.ReservedNames | None",
+	writer: "_Writer",
 ) -> dict:
 	totals: dict[str, int] = defaultdict(int)
 	chunks = 0
@@ -95,7 +94,7 @@ def _process_pending(
 		claimed = claim_chunk(candidates=candidates, partition=partition)
 		if not claimed:
 			break
-		counts, chunk_devices = _process_chunk(claimed, namer)
+		counts, chunk_devices = _process_chunk(claimed, writer)
 		for status, count in counts.items():
 			totals[status] += count
 		devices |= chunk_devices
@@ -168,22 +167,37 @@ def claim_chunk(
 def process_punches(names: list[str]) -> dict:
 	"""Processes the given punches (those still Pending) and moves their devices' watermarks. Never raises.
 	Returns counts per final status."""
-	namer = checkin_names.for_checkins()
+	writer = _Writer.for_run()
 	try:
-		counts, devices = _process_chunk(names, namer)
+		counts, devices = _process_chunk(names, writer)
 	finally:
-		if namer:
-			namer.close()
+		writer.close()
 	if devices:
 		_move_watermarks(devices)
 	return counts
 
 
-def _process_chunk(
-	names: list[str], namer: "checkin_names.ReservedNames | None" = None
-) -> tuple[dict, set[str]]:
+class _Writer:
+	"""How a run writes checkins: names from reserved series numbers (``checkin_names``) and, where nothing else
+	takes part in a checkin's insert, one INSERT per chunk (``bulk_checkins``); both decided once per run."""
+
+	def __init__(self, names: "checkin_names.ReservedNames | None", bulk: bool):
+		self.names = names
+		self.bulk = bool(bulk and names)
+
+	@classmethod
+	def for_run(cls) -> "_Writer":
+		names = checkin_names.for_checkins()
+		return cls(names, bulk=names is not None and bulk_checkins.why_not() is None)
+
+	def close(self) -> None:
+		if self.names:
+			self.names.close()
+
+
+def _process_chunk(names: list[str], writer: _Writer | None = None) -> tuple[dict, set[str]]:
 	"""Processes the given punches (those still Pending). Never raises. Returns counts per final status and
-	the devices of the punches. ``namer`` names the new checkins (see ``checkin_names``)."""
+	the devices of the punches. ``writer`` says how checkins are written (default: ``doc.insert``)."""
 	# Oldest first, so checkins are named in the order they were punched.
 	rows = frappe.get_all(
 		PUNCH,
@@ -200,21 +214,28 @@ def _process_chunk(
 		skip_auto_attendance=int(settings.skip_auto_attendance or 0),
 		site_zone=bsync_settings.site_time_zone(),
 	)
+	context.names = writer.names if writer else None
 	context.load_devices({row.device for row in rows})
-	context.load_employees({row.device_user_id for row in rows})
-	context.names = namer
-	if namer:
-		namer.expect(context.insertable(rows))
+	context.load_employees(
+		{row.device_user_id for row in rows}, bulk_checkins.fetched_fields() if writer and writer.bulk else {}
+	)
+	if context.names:
+		context.names.expect(context.insertable(rows))
+	if writer and writer.bulk:
+		context.start_bulk(rows)
 
 	counts: dict[str, int] = defaultdict(int)
 	per_log: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 	outcomes: dict[str, dict] = {}
 	for row in rows:
-		outcome = _process_one(row, context)
-		outcomes[row.name] = outcome
-		counts[outcome["status"]] += 1
-		if row.sync_log and outcome["status"] in ("Unmapped", "Error"):
-			per_log[row.sync_log]["unmapped_count" if outcome["status"] == "Unmapped" else "error_count"] += 1
+		outcomes[row.name] = _process_one(row, context)
+	if context.bulk:
+		_write_bulk(context, outcomes)
+	for row in rows:
+		status = outcomes[row.name]["status"]
+		counts[status] += 1
+		if row.sync_log and status in ("Unmapped", "Error"):
+			per_log[row.sync_log]["unmapped_count" if status == "Unmapped" else "error_count"] += 1
 
 	_write_outcomes(outcomes)
 	for log_name, log_counts in per_log.items():
@@ -241,6 +262,12 @@ class _Context:
 		# Employees HRMS can find no shift for: no default shift, no active submitted Shift Assignment.
 		self.shiftless: set[str] = set()
 		self.names: checkin_names.ReservedNames | None = None
+		# Bulk writing (see bulk_checkins): the chunk's rows, the punches they come from, the stored checkins
+		# with the chunk's (employee, time) pairs, and the Employee fields checkins fetch.
+		self.bulk: bulk_checkins.ChunkRows | None = None
+		self.bulk_punches: list = []
+		self.stored: dict[tuple, str] = {}
+		self.fetched: dict[str, str] = {}
 
 	def load_devices(self, devices: set[str]) -> None:
 		for row in frappe.get_all(
@@ -249,8 +276,9 @@ class _Context:
 			zone = row.time_zone if is_valid_time_zone(row.time_zone) else self.site_zone
 			self.device_zones[row.name] = zone
 
-	def load_employees(self, user_ids: set[str]) -> None:
-		self.employees = lookup_employees(self.field, user_ids)
+	def load_employees(self, user_ids: set[str], fetched: dict[str, str]) -> None:
+		self.fetched = fetched
+		self.employees = lookup_employees(self.field, user_ids, set(fetched.values()))
 		names = {match.name for matches in self.employees.values() for match in matches}
 		self.shiftless = shiftless_employees(names)
 
@@ -261,6 +289,19 @@ class _Context:
 			matches = self.employees.get(row.device_user_id) or []
 			count += len(matches) == 1 and matches[0].status == "Active"
 		return count
+
+	def start_bulk(self, rows) -> None:
+		"""Bulk writing for this chunk: HRMS's duplicate check for all its shiftless employees' punches at once."""
+		self.bulk = bulk_checkins.ChunkRows()
+		pairs = set()
+		for row in rows:
+			matches = self.employees.get(row.device_user_id) or []
+			if len(matches) == 1 and matches[0].name in self.shiftless:
+				try:
+					pairs.add((matches[0].name, self.site_time(row)))
+				except Exception:
+					pass  # the punch fails on its own in _process_one
+		self.stored = bulk_checkins.stored_checkins(pairs)
 
 	def site_time(self, row):
 		zone = self.device_zones.get(row.device, self.site_zone)
@@ -298,16 +339,25 @@ def shiftless_employees(employees: set[str]) -> set[str]:
 	return without_default - assigned
 
 
-def lookup_employees(field: str, user_ids: set[str]) -> dict[str, list]:
+def lookup_employees(
+	field: str, user_ids: set[str], extra: set[str] | frozenset = frozenset()
+) -> dict[str, list]:
 	"""user id → Employees whose ``field`` equals it exactly (string comparison in Python, because the
-	database collation would match "A-17" to "a-17" and ignore trailing spaces)."""
+	database collation would match "A-17" to "a-17" and ignore trailing spaces). ``extra``: more Employee fields
+	to read."""
 	if not user_ids:
 		return {}
 	found: dict[str, list] = defaultdict(list)
 	rows = frappe.get_all(
 		"Employee",
 		filters={field: ("in", list(user_ids))},
-		fields=["name", "status", "employee_name", f"`{field}` as lookup_value"],
+		fields=[
+			"name",
+			"status",
+			"employee_name",
+			*sorted(extra - {"name", "status", "employee_name"}),
+			f"`{field}` as lookup_value",
+		],
 	)
 	for row in rows:
 		value = "" if row.lookup_value is None else str(row.lookup_value)
@@ -349,7 +399,14 @@ def _process_one(row, context: _Context) -> dict:
 			outcome.update(status="Duplicate", employee_checkin=existing, reason=_duplicate_reason(existing))
 			return outcome
 
-		outcome.update(_insert_checkin(row, employee.name, site_time, log_type, context))
+		if (
+			context.bulk is not None
+			and employee.name in context.shiftless
+			and log_type in (None, "IN", "OUT")
+		):
+			outcome.update(_add_bulk(row, employee, site_time, log_type, key, context))
+		else:
+			outcome.update(_insert_checkin(row, employee.name, site_time, log_type, context))
 		if outcome.get("employee_checkin"):
 			context.checkins.setdefault(key, outcome["employee_checkin"])
 	except Exception as error:
@@ -358,7 +415,48 @@ def _process_one(row, context: _Context) -> dict:
 	return outcome
 
 
-def _insert_checkin(row, employee: str, site_time, log_type: str | None, context: _Context) -> dict:
+def _add_bulk(row, employee, site_time, log_type: str | None, key: tuple, context: _Context) -> dict:
+	"""A checkin for the chunk's INSERT (``_write_bulk``), or the stored checkin HRMS would call a duplicate."""
+	existing = context.stored.get(key)
+	if existing:
+		return {"status": "Duplicate", "employee_checkin": existing, "reason": _duplicate_reason(existing)}
+	values = {
+		"employee": employee.name,
+		"time": site_time,
+		"log_type": log_type,
+		"device_id": row.device,
+		"skip_auto_attendance": context.skip_auto_attendance,
+		"shift": None,  # HRMS's shift search finds nothing for a shiftless employee
+	}
+	values.update({target: employee.get(source) for target, source in context.fetched.items()})
+	values["name"] = context.names.name_for(frappe._dict(doctype="Employee Checkin", **values))
+	context.bulk.add(values)
+	context.bulk_punches.append((row, values))
+	return {"status": "Processed", "employee_checkin": values["name"], "reason": None}
+
+
+def _write_bulk(context: _Context, outcomes: dict[str, dict]) -> None:
+	"""The chunk's INSERT. Should it fail, each of its checkins goes through doc.insert under its name."""
+	frappe.db.savepoint("bsync_bulk")
+	try:
+		context.bulk.flush()
+	except Exception:
+		frappe.db.rollback(save_point="bsync_bulk")
+		frappe.log_error(title="biometric_sync: bulk checkin insert failed; inserting one by one")
+		for row, values in context.bulk_punches:
+			outcome = outcomes[row.name]
+			outcome.update(
+				_insert_checkin(
+					row, values["employee"], values["time"], values["log_type"], context, values["name"]
+				)
+			)
+	else:
+		frappe.db.release_savepoint("bsync_bulk")
+
+
+def _insert_checkin(
+	row, employee: str, site_time, log_type: str | None, context: _Context, name: str | None = None
+) -> dict:
 	frappe.db.savepoint("bsync_checkin")
 	try:
 		checkin = frappe.get_doc(
@@ -378,7 +476,8 @@ def _insert_checkin(row, employee: str, site_time, log_type: str | None, context
 			# HRMS's fetch_shift would search and find nothing; this is its own outcome for that case.
 			checkin.fetch_shift = partial(_no_shift, checkin)
 		# Named from numbers reserved ahead where the series allows: no series row lock held for the chunk.
-		name = context.names.name_for(checkin) if context.names else None
+		if not name and context.names:
+			name = context.names.name_for(checkin)
 		checkin.insert(ignore_permissions=True, set_name=name)
 	except Exception as error:
 		frappe.db.rollback(save_point="bsync_checkin")
