@@ -74,6 +74,29 @@ export interface AdmsTerminalOptions {
   /** Upload a DATA QUERY's range before answering the command (default) or after. */
   readonly replyBeforeQueryUpload?: boolean;
   readonly users?: readonly AdmsTerminalUser[];
+  /**
+   * The template commands this firmware runs (default all three); any other answers Return=-1002 (unsupported),
+   * as a terminal without faces does for DATA UPDATE FACE.
+   */
+  readonly templateTables?: readonly TemplateTable[];
+}
+
+export type TemplateTable = "FINGERTMP" | "FACE" | "BIODATA";
+
+/** A template the terminal holds, as a DATA UPDATE command wrote it; uploaded in the same form (FP/FACE/BIODATA). */
+export interface StoredTemplate {
+  readonly pin: string;
+  readonly table: TemplateTable;
+  /** FID of FP and FACE lines; BIODATA's No. */
+  readonly fid: number;
+  readonly tmp: string;
+  /** BIODATA only. */
+  readonly biodata?: {
+    readonly index: number;
+    readonly type: string;
+    readonly major: string;
+    readonly minor: string;
+  };
 }
 
 export interface AdmsTerminalStats {
@@ -135,12 +158,12 @@ export class AdmsTerminal {
     this.userTable = [...(options.users ?? [])];
   }
 
-  /** Fingerprint templates written with DATA UPDATE FINGERTMP (uploaded as FP lines with the user). */
-  get templates(): readonly { pin: string; fid: number; tmp: string }[] {
+  /** Templates written with DATA UPDATE FINGERTMP / FACE / BIODATA (uploaded with the user in the same form). */
+  get templates(): readonly StoredTemplate[] {
     return this.templateTable;
   }
 
-  private templateTable: { pin: string; fid: number; tmp: string }[] = [];
+  private templateTable: StoredTemplate[] = [];
 
   /** The users in the terminal's memory now. */
   get users(): readonly AdmsTerminalUser[] {
@@ -394,13 +417,22 @@ export class AdmsTerminal {
     ];
     const stored = this.templateTable.filter((t) => t.pin === u.pin);
     for (let fid = 0; fid < (u.fingerprints ?? 0); fid++)
-      if (!stored.some((t) => t.fid === fid))
+      if (!stored.some((t) => t.table === "FINGERTMP" && t.fid === fid))
         lines.push(`FP PIN=${u.pin}\tFID=${fid}\tSize=8\tValid=1\tTMP=U0lNRlBUTVA=`);
-    for (const t of stored)
-      lines.push(
-        `FP PIN=${u.pin}\tFID=${t.fid}\tSize=${Buffer.from(t.tmp, "base64").length}\tValid=1\tTMP=${t.tmp}`,
-      );
-    if (u.face) lines.push(`FACE PIN=${u.pin}\tFID=0\tSize=8\tValid=1\tTMP=U0lNRkFDRQ==`);
+    if (u.face && !stored.some((t) => t.table === "FACE" && t.fid === 0))
+      lines.push(`FACE PIN=${u.pin}\tFID=0\tSize=8\tValid=1\tTMP=U0lNRkFDRQ==`);
+    for (const t of stored) {
+      const size = Buffer.from(t.tmp, "base64").length;
+      if (t.table === "FINGERTMP")
+        lines.push(`FP PIN=${u.pin}\tFID=${t.fid}\tSize=${size}\tValid=1\tTMP=${t.tmp}`);
+      else if (t.table === "FACE")
+        lines.push(`FACE PIN=${u.pin}\tFID=${t.fid}\tValid=1\tSize=${size}\tTMP=${t.tmp}`);
+      else
+        lines.push(
+          `BIODATA Pin=${u.pin}\tNo=${t.fid}\tIndex=${t.biodata!.index}\tValid=1\tDuress=0\tType=${t.biodata!.type}` +
+            `\tMajorVer=${t.biodata!.major}\tMinorVer=${t.biodata!.minor}\tFormat=0\tTmp=${t.tmp}`,
+        );
+    }
     return lines;
   }
 
@@ -417,6 +449,42 @@ export class AdmsTerminal {
     if (ok) this.stats.okReplies++;
     else if (response) this.stats.nonOkReplies++;
     return ok;
+  }
+
+  /**
+   * DATA UPDATE FINGERTMP / FACE (PIN, FID, Size = bytes of the decoded template, Valid, TMP) and BIODATA (Pin,
+   * No, Index, Type, MajorVer, MinorVer, Tmp): stored for a user the terminal holds. Returns the Return code.
+   */
+  private writeTemplate(table: TemplateTable, body: string): number {
+    if (!(this.options.templateTables ?? ["FINGERTMP", "FACE", "BIODATA"]).includes(table)) return -1002;
+    const f = new Map<string, string>();
+    for (const part of body.split("\t")) {
+      const eq = part.indexOf("=");
+      if (eq > 0) f.set(part.slice(0, eq).trim(), part.slice(eq + 1));
+    }
+    const pin = f.get("PIN") ?? f.get("Pin") ?? "";
+    const fid = Number(table === "BIODATA" ? f.get("No") : f.get("FID"));
+    const tmp = f.get("TMP") ?? f.get("Tmp") ?? "";
+    if (!this.userTable.some((u) => u.pin === pin)) return -10;
+    if (!Number.isInteger(fid) || fid < 0 || fid > (table === "FACE" ? 99 : 9) || tmp === "") return -1;
+    let biodata: StoredTemplate["biodata"];
+    if (table === "BIODATA") {
+      const type = f.get("Type") ?? "";
+      const index = Number(f.get("Index") ?? "0");
+      if (!["1", "2", "9"].includes(type) || !Number.isInteger(index)) return -1;
+      biodata = { index, type, major: f.get("MajorVer") ?? "0", minor: f.get("MinorVer") ?? "0" };
+    } else if (Buffer.from(tmp, "base64").length !== Number(f.get("Size"))) return -1;
+    const same = (t: StoredTemplate): boolean =>
+      t.pin === pin &&
+      t.table === table &&
+      t.fid === fid &&
+      t.biodata?.type === biodata?.type &&
+      t.biodata?.index === biodata?.index;
+    this.templateTable = [
+      ...this.templateTable.filter((t) => !same(t)),
+      { pin, table, fid, tmp, ...(biodata && { biodata }) },
+    ];
+    return 0;
   }
 
   /** DATA UPDATE / DELETE / QUERY USERINFO, as ZK firmware runs them. */
@@ -499,27 +567,11 @@ export class AdmsTerminal {
       reply(word);
       return;
     }
-    if (command.startsWith("DATA UPDATE FINGERTMP ")) {
-      // PIN, FID, Size (bytes of the decoded template), Valid, TMP (base64): stored for a user the terminal holds.
-      const f = new Map<string, string>();
-      for (const part of command.slice("DATA UPDATE FINGERTMP ".length).split("\t")) {
-        const eq = part.indexOf("=");
-        if (eq > 0) f.set(part.slice(0, eq), part.slice(eq + 1));
-      }
-      const pin = f.get("PIN") ?? "";
-      const fid = Number(f.get("FID"));
-      const tmp = f.get("TMP") ?? "";
-      const push = (code: number): void => {
-        this.pendingReplies.push(`ID=${id}&Return=${code}&CMD=DATA`);
-      };
-      if (!this.userTable.some((u) => u.pin === pin)) return push(-10);
-      if (!Number.isInteger(fid) || fid < 0 || fid > 9 || tmp === "") return push(-1);
-      if (Buffer.from(tmp, "base64").length !== Number(f.get("Size"))) return push(-1);
-      this.templateTable = [
-        ...this.templateTable.filter((t) => !(t.pin === pin && t.fid === fid)),
-        { pin, fid, tmp },
-      ];
-      return push(0);
+    const template = /^DATA UPDATE (FINGERTMP|FACE|BIODATA) (.*)$/.exec(command);
+    if (template) {
+      const code = this.writeTemplate(template[1] as TemplateTable, template[2]!);
+      this.pendingReplies.push(`ID=${id}&Return=${code}&CMD=DATA`);
+      return;
     }
     if (/^DATA (UPDATE|DELETE|QUERY) USERINFO\b/.test(command)) {
       this.userCommand(command, (cmd, code = 0) =>

@@ -10,7 +10,8 @@ import { DeviceError, SidecarError, toSidecarError } from "../../errors.js";
 import { sleep } from "../../util/abort.js";
 import { checkZkName, checkZkUserId, DEFAULT_PIN_WIDTH, zkCardNumber } from "../zk/zkUserRules.js";
 import type { AdmsServer } from "./admsServer.js";
-import { ADMS_FP_FORMAT, type TerminalUser } from "./operlogUsers.js";
+import type { TerminalUser } from "./operlogUsers.js";
+import { templateCommand } from "./templateCommands.js";
 
 export interface AdmsUsersOptions {
   readonly server: AdmsServer;
@@ -96,26 +97,13 @@ export class AdmsUsers {
   }
 
   /**
-   * One fingerprint template: `DATA UPDATE FINGERTMP PIN=..\tFID=..\tSize=..\tValid=1\tTMP=..` for a user the
-   * terminal holds (V5.8 §10). The terminal's answer is the check; the next users_read brings the template back with the user's FP lines.
+   * One template, written with the command for its format (templateCommand.ts: FINGERTMP, FACE or BIODATA) for a
+   * user the terminal holds. The terminal's answer is the check (a refusal is TEMPLATE_REFUSED with its Return
+   * code); the next users_read brings the template back with the user's lines.
    */
   async setTemplate(input: BiometricTemplate, signal?: AbortSignal): Promise<SetTemplateResult> {
     const where = { user_id: input.user_id, kind: input.kind, index: input.index };
-    if (input.kind !== "fingerprint")
-      throw new SidecarError(
-        "DEVICE_UNSUPPORTED",
-        `this ADMS driver copies fingerprint templates only; face template ${input.index} of user ${input.user_id} was not written`,
-      );
-    if (input.index > 9)
-      throw new SidecarError(
-        "TEMPLATE_INVALID",
-        `finger number ${input.index} is not 0-9 (user ${input.user_id})`,
-      );
-    if (input.format !== ADMS_FP_FORMAT)
-      throw new SidecarError(
-        "TEMPLATE_REFUSED",
-        `the template is ${input.format}; ADMS FP lines are ${ADMS_FP_FORMAT} (user ${input.user_id}, finger ${input.index})`,
-      );
+    const command = templateCommand(input);
     const existing = (await this.query(input.user_id, signal)).get(input.user_id);
     if (!existing)
       throw new SidecarError(
@@ -125,14 +113,23 @@ export class AdmsUsers {
     if (existing.record.privilege === "admin") refuseAdmin(input.user_id);
     const held = this.options.server
       .templatesOf(this.options.serialNumber)
-      .find((t) => t.user_id === input.user_id && t.kind === "fingerprint" && t.index === input.index);
-    if (held?.data_b64 === input.data_b64) return { ...where, action: "unchanged" };
-    const size = Buffer.from(input.data_b64, "base64").length;
-    const line = `PIN=${input.user_id}\tFID=${input.index}\tSize=${size}\tValid=1\tTMP=${input.data_b64}`;
-    await this.options.server.sendCommand(this.options.serialNumber, `DATA UPDATE FINGERTMP ${line}`, {
-      timeoutMs: this.options.commandTimeoutMs(),
-      ...(signal && { signal }),
-    });
+      .find((t) => t.user_id === input.user_id && t.kind === input.kind && t.index === input.index);
+    if (held?.data_b64 === input.data_b64 && held.format === input.format)
+      return { ...where, action: "unchanged" };
+    try {
+      await this.options.server.sendCommand(this.options.serialNumber, command, {
+        timeoutMs: this.options.commandTimeoutMs(),
+        ...(signal && { signal }),
+      });
+    } catch (error) {
+      const coded = toSidecarError(error);
+      if (coded.code !== "ADMS_COMMAND_REJECTED") throw error;
+      throw new SidecarError(
+        "TEMPLATE_REFUSED",
+        `the terminal refused ${input.kind} template ${input.index} of user ${input.user_id} (Return=${String(coded.details.returnCode)})`,
+        { details: { returnCode: coded.details.returnCode } },
+      );
+    }
     return { ...where, action: "written" };
   }
 

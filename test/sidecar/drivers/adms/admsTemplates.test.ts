@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AdmsDriver } from "../../../../sidecar/src/drivers/adms/admsDriver.js";
 import { parseTemplateLines } from "../../../../sidecar/src/drivers/adms/operlogUsers.js";
-import type { AdmsTerminalUser } from "../../../simulators/adms/admsTerminal.js";
+import type { AdmsTerminalUser, TemplateTable } from "../../../simulators/adms/admsTerminal.js";
 import { MemorySink, MemoryState, servers, SN } from "./support.js";
 
 const harness = servers();
@@ -32,9 +32,9 @@ describe("ADMS template lines (issue 13, opt-in)", () => {
 });
 
 describe("ADMS templates through the getrequest command queue", () => {
-  async function world(users: AdmsTerminalUser[]) {
+  async function world(users: AdmsTerminalUser[], templateTables?: readonly TemplateTable[]) {
     const server = await harness.start({ sink: new MemorySink(), state: new MemoryState() });
-    const terminal = harness.terminal(server, { users });
+    const terminal = harness.terminal(server, { users, ...(templateTables && { templateTables }) });
     terminal.start();
     await expect.poll(() => server.status(SN) !== undefined, { timeout: 5_000 }).toBe(true);
     const driver = new AdmsDriver({ server, serialNumber: SN, commandTimeoutMs: 5_000, settleMs: 150 });
@@ -60,15 +60,15 @@ describe("ADMS templates through the getrequest command queue", () => {
       index: 6,
       action: "written",
     });
-    expect(terminal.templates).toEqual([{ pin: "0111", fid: 6, tmp: FINGER }]);
+    expect(terminal.templates).toEqual([{ pin: "0111", table: "FINGERTMP", fid: 6, tmp: FINGER }]);
     expect(await driver.readTemplates()).toEqual([template]);
     expect((await driver.setTemplate(template)).action).toBe("unchanged");
 
     for (const [input, code] of [
       [{ ...template, user_id: "55" }, "TEMPLATE_REFUSED"],
       [{ ...template, user_id: "1" }, "USER_IS_ADMIN"],
-      [{ ...template, kind: "face" as const }, "DEVICE_UNSUPPORTED"],
-      [{ ...template, format: "zkfp12" }, "TEMPLATE_REFUSED"],
+      [{ ...template, format: "suprema" }, "TEMPLATE_REFUSED"],
+      [{ ...template, index: 12 }, "TEMPLATE_INVALID"],
     ] as const) {
       const error = await driver.setTemplate(input).catch((e: unknown) => e);
       expect(error).toMatchObject({ code });
@@ -79,5 +79,33 @@ describe("ADMS templates through the getrequest command queue", () => {
     expect(await driver.deleteUser("0111", "delete")).toEqual({ user_id: "0111", action: "deleted" });
     expect(terminal.templates).toEqual([]);
     expect(await driver.readTemplates()).toEqual([]);
+  });
+
+  it("faces and BIODATA templates go back in the form they came: FACE, BIODATA Type=9 and Type=1", async () => {
+    const { terminal, driver } = await world([{ pin: "7", name: "Chen" }]);
+    const FACE = Buffer.from(Array.from({ length: 1600 }, (_, i) => (i * 7 + 3) % 256)).toString("base64");
+    const written = [
+      { user_id: "7", kind: "face" as const, index: 0, format: "face-adms", data_b64: FACE },
+      { user_id: "7", kind: "face" as const, index: 1, format: "face-9-5.8", data_b64: FACE.slice(0, 400) },
+      { user_id: "7", kind: "fingerprint" as const, index: 3, format: "zkfp12", data_b64: FINGER },
+    ];
+    for (const template of written) expect((await driver.setTemplate(template)).action).toBe("written");
+    expect(terminal.templates.map((t) => [t.table, t.fid, t.biodata?.type ?? null])).toEqual([
+      ["FACE", 0, null],
+      ["BIODATA", 0, "9"],
+      ["BIODATA", 3, "1"],
+    ]);
+    // The terminal's next upload of the user brings each back identical, format included.
+    const read = await driver.readTemplates();
+    for (const template of written) expect(read).toContainEqual(template);
+    expect((await driver.setTemplate(written[0]!)).action).toBe("unchanged");
+  });
+
+  it("a terminal without face templates refuses them with its Return code, and keeps nothing", async () => {
+    const { terminal, driver } = await world([{ pin: "7", name: "Chen" }], ["FINGERTMP"]);
+    const face = { user_id: "7", kind: "face" as const, index: 0, format: "face-adms", data_b64: "QUJD" };
+    const error = await driver.setTemplate(face).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TEMPLATE_REFUSED", details: { returnCode: -1002 } });
+    expect(terminal.templates).toEqual([]);
   });
 });
