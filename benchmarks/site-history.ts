@@ -217,7 +217,12 @@ async function pageTimings(): Promise<(string | number)[][]> {
         limit_page_length: 50,
       },
     ],
-    ["Punches: count", "frappe.desk.reportview.get_count", { doctype: "Biometric Punch", filters: [] }],
+    // As the page asks: counted up to 10,001 rows ("10,000+"), not every punch of the years.
+    [
+      "Punches: count",
+      "frappe.desk.reportview.get_count",
+      { doctype: "Biometric Punch", filters: [], limit: 10_001 },
+    ],
     [
       "Punches: one device",
       "frappe.client.get_list",

@@ -16,6 +16,7 @@ Rule exists for Employee Checkin, and neither the controller nor a ``doc_events`
 Otherwise (``for_checkins`` returns None) Frappe names each checkin as usual.
 """
 
+import time
 from collections import deque
 
 import frappe
@@ -28,6 +29,7 @@ DOCTYPE = "Employee Checkin"
 # autoname forms that are not a plain series (see frappe.model.naming.set_name_from_naming_options).
 RULE_PREFIXES = ("field:", "naming_series:", "prompt", "format:", "hash", "autoincrement", "uuid")
 NAMING_METHODS = ("autoname", "before_naming")
+RESERVE_ATTEMPTS = 5
 
 
 def plain_series() -> str | None:
@@ -79,16 +81,29 @@ class ReservedNames:
 		return f"{block.popleft():0{digits}d}"
 
 	def _reserve(self, prefix: str, count: int) -> int:
-		"""Moves the series counter on by ``count`` in one committed statement; returns the first number."""
+		"""Moves the series counter on by ``count`` in one committed statement; returns the first number.
+
+		One statement takes the row's exclusive lock at once (a read, or INSERT IGNORE, before the UPDATE would
+		take a shared lock first, and two workers upgrading theirs deadlock). A deadlock or lock wait still
+		rolls back only this connection's statement: it is tried again."""
 		db = self._connection()
-		db.sql("insert ignore into `tabSeries` (`name`, `current`) values (%s, 0)", (prefix,))
-		db.sql(
-			"update `tabSeries` set `current` = last_insert_id(`current` + %s) where `name` = %s",
-			(count, prefix),
-		)
-		last = db.sql("select last_insert_id()")[0][0]
-		db.commit()
-		return int(last) - count + 1
+		attempt = 0
+		while True:
+			try:
+				db.sql(
+					"""insert into `tabSeries` (`name`, `current`) values (%(prefix)s, last_insert_id(%(count)s))
+					on duplicate key update `current` = last_insert_id(`current` + %(count)s)""",
+					{"prefix": prefix, "count": count},
+				)
+				last = db.sql("select last_insert_id()")[0][0]
+				db.commit()
+				return int(last) - count + 1
+			except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+				db.rollback()
+				attempt += 1
+				if attempt == RESERVE_ATTEMPTS:
+					raise
+				time.sleep(0.05 * attempt)
 
 	def _connection(self):
 		if self._db is None:

@@ -1,6 +1,7 @@
 """The single writer of Employee Checkin: turns Pending Biometric Punches into checkins.
 
-Every punch ends with a final status and a reason; nothing raises out of ``process_punches``:
+Every punch ends with a final status and a reason; nothing raises out of ``process_punches`` (a deadlock, which
+rolls the whole chunk back, has the chunk done again):
 
 - **Unmapped**: no Employee has the configured lookup field equal to the device user id (exact string match,
   also for case and trailing spaces, which the database collation would ignore). Parked until an Employee's
@@ -42,10 +43,12 @@ from biometric_sync import settings as bsync_settings
 from biometric_sync.ingest import bulk_checkins, checkin_names, sync_log
 from biometric_sync.ingest.tasks import partition_condition
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
-from biometric_sync.transactions import read_committed
+from biometric_sync.transactions import read_committed, retry_on_deadlock
 
 PUNCH = "Biometric Punch"
 CHUNK_SIZE = 200
+# Chunks rolled back by a deadlock in a row before a run gives up (its follow-up run takes the punches).
+DEADLOCK_RETRIES = 3
 # How many chunks of the oldest Pending punches are listed at a time (see claim_chunk).
 CANDIDATE_CHUNKS = 20
 # How often a long run moves the device watermarks and Shift Type last_sync_of_checkin (and at its end).
@@ -86,6 +89,7 @@ def _process_pending(
 	chunks = 0
 	candidates: deque[str] = deque()
 	devices: set[str] = set()  # processed since the watermarks were last moved
+	deadlocks = 0  # in a row
 	started = watermarks_moved = time.monotonic()
 	while max_chunks is None or chunks < max_chunks:
 		# Checked before every chunk but the first, so every run makes progress.
@@ -94,7 +98,19 @@ def _process_pending(
 		claimed = claim_chunk(candidates=candidates, partition=partition)
 		if not claimed:
 			break
-		counts, chunk_devices = _process_chunk(claimed, writer)
+		try:
+			counts, chunk_devices = _process_chunk(claimed, writer)
+		except frappe.QueryDeadlockError:
+			# InnoDB rolled the whole chunk back, the checkins it had inserted too: its punches are all still
+			# Pending. Done again (a run that keeps meeting deadlocks leaves them to its follow-up).
+			frappe.db.rollback()
+			deadlocks += 1
+			if deadlocks >= DEADLOCK_RETRIES:
+				break
+			candidates.clear()
+			time.sleep(0.1 * deadlocks)
+			continue
+		deadlocks = 0
 		for status, count in counts.items():
 			totals[status] += count
 		devices |= chunk_devices
@@ -165,11 +181,12 @@ def claim_chunk(
 
 
 def process_punches(names: list[str]) -> dict:
-	"""Processes the given punches (those still Pending) and moves their devices' watermarks. Never raises.
+	"""Processes the given punches (those still Pending) and moves their devices' watermarks. Never raises (done
+	again after a deadlock).
 	Returns counts per final status."""
 	writer = _Writer.for_run()
 	try:
-		counts, devices = _process_chunk(names, writer)
+		counts, devices = retry_on_deadlock(lambda: _process_chunk(names, writer))
 	finally:
 		writer.close()
 	if devices:
@@ -196,7 +213,8 @@ class _Writer:
 
 
 def _process_chunk(names: list[str], writer: _Writer | None = None) -> tuple[dict, set[str]]:
-	"""Processes the given punches (those still Pending). Never raises. Returns counts per final status and
+	"""Processes the given punches (those still Pending). Raises only QueryDeadlockError, after which nothing of
+	the chunk remains (InnoDB rolled it back). Returns counts per final status and
 	the devices of the punches. ``writer`` says how checkins are written (default: ``doc.insert``)."""
 	# Oldest first, so checkins are named in the order they were punched.
 	rows = frappe.get_all(
@@ -409,6 +427,8 @@ def _process_one(row, context: _Context) -> dict:
 			outcome.update(_insert_checkin(row, employee.name, site_time, log_type, context))
 		if outcome.get("employee_checkin"):
 			context.checkins.setdefault(key, outcome["employee_checkin"])
+	except frappe.QueryDeadlockError:
+		raise  # the whole chunk was rolled back: see _process_pending
 	except Exception as error:
 		outcome.update(status="Error", reason=_message(error))
 		frappe.log_error(title=f"biometric_sync: punch {row.name} failed")
@@ -440,6 +460,8 @@ def _write_bulk(context: _Context, outcomes: dict[str, dict]) -> None:
 	frappe.db.savepoint("bsync_bulk")
 	try:
 		context.bulk.flush()
+	except frappe.QueryDeadlockError:
+		raise  # InnoDB rolled the whole transaction back, savepoint and all
 	except Exception:
 		frappe.db.rollback(save_point="bsync_bulk")
 		frappe.log_error(title="biometric_sync: bulk checkin insert failed; inserting one by one")
@@ -479,6 +501,8 @@ def _insert_checkin(
 		if not name and context.names:
 			name = context.names.name_for(checkin)
 		checkin.insert(ignore_permissions=True, set_name=name)
+	except frappe.QueryDeadlockError:
+		raise  # InnoDB rolled the whole transaction back, savepoint and all
 	except Exception as error:
 		frappe.db.rollback(save_point="bsync_checkin")
 		frappe.clear_messages()

@@ -8,7 +8,7 @@ from frappe.utils import add_days, getdate
 from rq.job import JobStatus
 
 from biometric_sync.api.ingest import push_punches
-from biometric_sync.ingest import tasks
+from biometric_sync.ingest import bulk_checkins, processor, tasks
 from biometric_sync.ingest.processor import CHUNK_SIZE, claim_chunk, process_pending, shiftless_employees
 from biometric_sync.tests.factories import (
 	PREFIX,
@@ -195,6 +195,50 @@ class TestProcessingBatches(BiometricTestCase):
 			other.rollback()
 			other.close()
 		frappe.db.rollback()
+
+	def deadlock_once(self, real):
+		"""A side effect for ``real`` that, on its first call, does what InnoDB does on a deadlock: rolls the
+		whole transaction back (savepoints too) and raises."""
+		calls = []
+
+		def effect(*args, **kwargs):
+			calls.append(1)
+			if len(calls) == 1:
+				frappe.db.rollback()
+				raise frappe.QueryDeadlockError("1213, Deadlock found when trying to get lock (test)")
+			return real(*args, **kwargs)
+
+		return effect
+
+	def assert_every_punch_has_its_checkin(self, items):
+		for item in items:
+			row = self.punch_row(item["uid"])
+			self.assertEqual(row.status, "Processed", row.reason)
+			self.assertTrue(frappe.db.exists("Employee Checkin", row.employee_checkin), row.employee_checkin)
+
+	def test_a_deadlock_mid_chunk_loses_no_punch_the_chunk_is_done_again(self):
+		# Checkins inserted one by one: the second insert deadlocks after the first was inserted, and InnoDB
+		# rolls both back. Recording the first as Processed would point at a checkin that no longer exists.
+		items = [punch(self.gate, self.user_id, f"2026-05-11 0{h}:00:00", state=0) for h in (7, 8, 9)]
+		self.push(self.gate, *items)
+		real = processor._no_shift
+		with (
+			patch.object(bulk_checkins, "why_not", return_value="test: one by one"),
+			patch.object(processor, "_no_shift", side_effect=self.deadlock_once(real)) as shift_search,
+		):
+			self.assertEqual(process_pending(), {"Processed": 3})
+		self.assertEqual(shift_search.call_count, 4)  # the first insert, its deadlock, then all three again
+		self.assert_every_punch_has_its_checkin(items)
+
+	def test_a_deadlock_of_the_bulk_insert_loses_no_punch(self):
+		items = [punch(self.gate, self.user_id, f"2026-05-12 0{h}:00:00", state=0) for h in (7, 8)]
+		self.push(self.gate, *items)
+		real = bulk_checkins.ChunkRows.flush
+		with patch.object(
+			bulk_checkins.ChunkRows, "flush", autospec=True, side_effect=self.deadlock_once(real)
+		):
+			self.assertEqual(process_pending(), {"Processed": 2})
+		self.assert_every_punch_has_its_checkin(items)
 
 	def test_a_job_hands_the_worker_back_after_its_time_box_and_queues_its_continuation(self):
 		day = getdate("1990-07-10")  # older than anything else Pending: the first chunk is these
