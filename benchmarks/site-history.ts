@@ -10,8 +10,11 @@
 //      push_punches, staging and processing timed, and HRMS's one-by-one add_log_based_on_employee_field on a
 //      sample (BENCH_SINGLE, default 1,000), on the same site;
 //   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (3,000);
-//   4. the HR page: each api.ui call and list the page makes, median of 5 (ms);
-//   5. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
+//   4. processing alone: BENCH_BACKLOG (20,000) punches staged while the bench's RQ workers are held (RQ's
+//      suspend flag), then released; the time until none is Pending, with as many RQ workers as the bench runs
+//      (start the bench with 1, 2, 4 workers and run again to compare; processing runs one job per worker);
+//   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
+//   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
 // (as for the Frappe tests). Takes a while: the history load is about 2 minutes, the one-by-one samples too.
 import { execFileSync } from "node:child_process";
@@ -44,6 +47,7 @@ const SITE = need("BSYNC_SITE");
 const HISTORY_DAYS = num("HISTORY_DAYS", 730);
 const HISTORY_END = env.HISTORY_END ?? "2026-06-30";
 const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 3_000);
+const BACKLOG = num("BENCH_BACKLOG", 20_000);
 const SINGLE = num("BENCH_SINGLE", 1_000);
 const HISTORY_DEVICES = 10;
 const CHECKIN_INDEX = "bsync_employee_time";
@@ -196,6 +200,52 @@ async function leg(label: string, count: number, offsetDays: number): Promise<Le
   return { label, staged: staged.created, stagingSeconds: staged.seconds, checkins, e2eSeconds, single };
 }
 
+/** Runs Python with the bench's RQ queue connection as `queue` (from sites/common_site_config.json). */
+function withQueue(code: string): string {
+  const config = path.join(BENCH, "sites", "common_site_config.json");
+  const setup =
+    "import json\nfrom redis import Redis\n" +
+    `queue = Redis.from_url(json.load(open(${JSON.stringify(config)}))["redis_queue"])\n`;
+  return execFileSync(path.join(BENCH, "env", "bin", "python"), ["-c", setup + code], {
+    encoding: "utf8",
+  }).trim();
+}
+
+/** RQ's suspend flag: workers finish the job in hand and take no other until resumed. */
+const holdWorkers = (): string => withQueue("from rq.suspension import suspend\nsuspend(queue)");
+const releaseWorkers = (): string => withQueue("from rq.suspension import resume\nresume(queue)");
+const workerCount = (): number =>
+  Number(withQueue("from rq import Worker\nprint(len(Worker.all(connection=queue)))"));
+
+interface Backlog {
+  workers: number;
+  checkins: number;
+  seconds: number;
+}
+
+/** Processing alone: punches staged while the workers are held, then timed from their release. */
+async function backlog(offsetDays: number): Promise<Backlog> {
+  const day = 86_400_000;
+  const base = Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 2000)) * day;
+  const punches = makePunches(BACKLOG, base);
+  const from = punches[0]!.time;
+  const to = punches[punches.length - 1]!.time;
+  const workers = workerCount();
+  holdWorkers();
+  let start: number;
+  try {
+    await pushAll(punches);
+  } finally {
+    releaseWorkers();
+    start = performance.now();
+  }
+  await untilProcessed(from, to);
+  const secondsTaken = seconds(start);
+  const checkins = await checkinsBetween(from, to, DEVICE);
+  log(`backlog: ${checkins} checkins in ${secondsTaken.toFixed(1)} s with ${workers} RQ worker(s)`);
+  return { workers, checkins, seconds: secondsTaken };
+}
+
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -306,6 +356,7 @@ function plans(): string[][] {
 
 async function main(): Promise<void> {
   log(`site ${URL_} (${SITE}), sidecar "${SIDECAR}", device "${DEVICE}"`);
+  releaseWorkers(); // an earlier run stopped while it held them
   await ensureEmployees();
   await loadHistory();
   const sizes = sql(
@@ -321,6 +372,7 @@ async function main(): Promise<void> {
   } finally {
     sql(`alter table \`tabEmployee Checkin\` add index if not exists \`${CHECKIN_INDEX}\` (employee, time)`);
   }
+  const alone = await backlog(6000);
   const page = await pageTimings();
   const plan = plans();
 
@@ -339,7 +391,12 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index).`,
+    `\nProcessing alone (${alone.checkins} punches staged while the workers were held): ` +
+      `${rate(alone.checkins, alone.seconds)} checkins/s with ${alone.workers} RQ worker(s).`,
+  );
+  console.log(
+    `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index);` +
+      ` 2 workers ≥ 1.5× one (compare runs).`,
   );
   console.log("\nThe HR page on this site (median of 5 calls, ms; goal ≤ 300):\n");
   console.log(renderTable(["page", "call", "ms"], page));
