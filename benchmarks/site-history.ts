@@ -219,6 +219,8 @@ const workerCount = (): number =>
 
 interface Backlog {
   workers: number;
+  /** Staging alone: the workers were held meanwhile. */
+  stagingSeconds: number;
   checkins: number;
   seconds: number;
 }
@@ -233,8 +235,9 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   const workers = workerCount();
   holdWorkers();
   let start: number;
+  let staged: Awaited<ReturnType<typeof pushAll>>;
   try {
-    await pushAll(punches);
+    staged = await pushAll(punches);
   } finally {
     releaseWorkers();
     start = performance.now();
@@ -243,7 +246,7 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   const secondsTaken = seconds(start);
   const checkins = await checkinsBetween(from, to, DEVICE);
   log(`backlog: ${checkins} checkins in ${secondsTaken.toFixed(1)} s with ${workers} RQ worker(s)`);
-  return { workers, checkins, seconds: secondsTaken };
+  return { workers, stagingSeconds: staged.seconds, checkins, seconds: secondsTaken };
 }
 
 const median = (values: number[]): number =>
@@ -392,7 +395,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\nProcessing alone (${alone.checkins} punches staged while the workers were held): ` +
-      `${rate(alone.checkins, alone.seconds)} checkins/s with ${alone.workers} RQ worker(s).`,
+      `${rate(alone.checkins, alone.seconds)} checkins/s with ${alone.workers} RQ worker(s); ` +
+      `staging alone (the workers held) ${rate(BACKLOG, alone.stagingSeconds)} punches/s.`,
   );
   console.log(
     `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index);` +
