@@ -14,6 +14,7 @@ with more than one RQ worker they can run at the same time, each locking its own
 from functools import partial
 
 import frappe
+from frappe.utils import cint
 from frappe.utils.background_jobs import get_job_status
 from rq.job import JobStatus
 
@@ -22,8 +23,6 @@ FOLLOW_UP_JOB_ID = "biometric_sync:process_punches:follow-up"
 PROCESS_METHOD = "biometric_sync.ingest.tasks.process_pending_job"
 # How long one processing job runs before it hands the worker back (and queues its continuation).
 JOB_TIME_BOX_SECONDS = 30
-# A follow-up waits this long for its partition's running job to end (which takes at most the time box).
-LOCK_WAIT_SECONDS = JOB_TIME_BOX_SECONDS + 10
 # At most this many processing jobs run side by side (one per partition of the device user ids).
 MAX_PARTITIONS = 4
 
@@ -32,10 +31,18 @@ WHOLE: Partition = (0, 1)
 
 
 def partition_count() -> int:
-	"""One partition per RQ worker serving the default queue (at most MAX_PARTITIONS), so a server with more
-	workers processes a backlog on more cores; a device user id (one employee) always falls in the same
-	partition, so two jobs never insert checkins for the same employee at once (HRMS's duplicate check is not
-	safe against that)."""
+	"""How many processing jobs run side by side: ``biometric_sync_processing_jobs`` of the site config (default
+	1), at most one per RQ worker serving the default queue and at most MAX_PARTITIONS. A device user id (one
+	employee) always falls in the same partition, so two jobs never insert checkins for the same employee at
+	once (HRMS's duplicate check is not safe against that).
+
+	One by default because that was fastest where it was measured (issue 12, 2 cores, a million checkins): one
+	job processed a 20,000-punch backlog at 3,000-4,200 checkins/s, two jobs on two workers at 1,400-3,500/s.
+	Not for want of CPU (40% idle): both jobs update the same hot index pages (the oldest Pending punches, the
+	newest checkins). A bigger server can try more with the setting and ``benchmarks/site-history.ts``."""
+	wanted = cint(frappe.conf.get("biometric_sync_processing_jobs") or 1)
+	if wanted <= 1:
+		return 1
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
@@ -43,7 +50,7 @@ def partition_count() -> int:
 		workers = sum(1 for worker in get_workers() if default in worker.queue_names())
 	except Exception:
 		workers = 1
-	return max(1, min(MAX_PARTITIONS, workers))
+	return max(1, min(MAX_PARTITIONS, wanted, workers))
 
 
 def job_ids(partition: Partition) -> tuple[str, str]:
@@ -104,20 +111,26 @@ def process_pending_job(partition: list[int] | None = None) -> None:
 	"""One time-boxed run over one partition: a backlog is worked off in runs of at most JOB_TIME_BOX_SECONDS,
 	each queueing the next at the back of the queue, so the per-minute tick and other jobs get a worker in
 	between (with the bench default of one worker, a single long run starved the scheduler for the whole
-	backlog). A run and its follow-up never overlap: the follow-up waits for the partition's lock."""
+	backlog).
+
+	Two runs of a partition never overlap: a run that finds the partition's lock taken ends at once, without
+	waiting for it (a worker waiting there could not serve another partition: with two workers, a follow-up
+	waiting behind its running job held the second worker idle, and two workers were slower than one). The run
+	holding the lock checks for Pending punches again after releasing it, so a punch the other run left is
+	never left behind."""
 	from biometric_sync.ingest.processor import process_pending
 
 	part: Partition = (int(partition[0]), int(partition[1])) if partition else WHOLE
 	lock = f"biometric_sync:processing:{part[0]}of{part[1]}"
 	# A named lock of this connection: held until released or the job's connection closes.
-	if not frappe.db.sql("select get_lock(%s, %s)", (lock, LOCK_WAIT_SECONDS))[0][0]:
-		return  # the other run is still going and queues its own continuation
+	if not frappe.db.sql("select get_lock(%s, 0)", (lock,))[0][0]:
+		return  # the running one checks for what is left once it releases the lock
 	try:
 		process_pending(time_box_seconds=JOB_TIME_BOX_SECONDS, partition=part)
-		if has_pending(part):
-			ensure_a_run_after_commit(part)
 	finally:
 		frappe.db.sql("select release_lock(%s)", (lock,))
+	if has_pending(part):
+		ensure_a_run_after_commit(part)
 
 
 def has_pending(partition: Partition = WHOLE) -> bool:

@@ -10,6 +10,7 @@ from rq.job import JobStatus
 from biometric_sync.api.ingest import push_punches
 from biometric_sync.ingest import bulk_checkins, processor, tasks
 from biometric_sync.ingest.processor import CHUNK_SIZE, claim_chunk, process_pending, shiftless_employees
+from biometric_sync.ingest.tasks import partition_count as unpatched_partition_count  # setUp patches it
 from biometric_sync.tests.factories import (
 	PREFIX,
 	BiometricTestCase,
@@ -301,20 +302,50 @@ class TestProcessingBatches(BiometricTestCase):
 			[(f"{tasks.PROCESS_JOB_ID}:{i}of3", [i, 3]) for i in range(3)],
 		)
 
+	def test_one_processing_job_unless_the_site_config_asks_for_more(self):
+		from frappe.utils.background_jobs import generate_qname
+
+		worker = type("Worker", (), {"queue_names": lambda self: [generate_qname("default")]})()
+		with patch("frappe.utils.background_jobs.get_workers", return_value=[worker] * 3):
+			self.assertEqual(unpatched_partition_count(), 1)  # the measured default, whatever the workers
+			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 2}):
+				self.assertEqual(unpatched_partition_count(), 2)
+			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 8}):
+				self.assertEqual(unpatched_partition_count(), 3)  # no more than the workers
+
 	def test_a_follow_up_does_not_run_beside_its_partitions_running_job(self):
 		item = punch(self.gate, f"NOBODY-{self.token}", "1991-04-01 08:00:00")
 		self.push(self.gate, item)
 		other = other_connection()
 		try:
 			self.assertEqual(other.sql("select get_lock('biometric_sync:processing:0of1', 0)")[0][0], 1)
-			with patch.object(tasks, "LOCK_WAIT_SECONDS", 0):
-				tasks.process_pending_job()
-			self.assertEqual(self.punch_row(item["uid"]).status, "Pending")  # left to the running job
+			# Returns at once (no worker kept waiting for the partition) and leaves the punch to the running job.
+			tasks.process_pending_job()
+			self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
 		finally:
 			other.sql("select release_lock('biometric_sync:processing:0of1')")
 			other.close()
 		tasks.process_pending_job()
 		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+
+	def test_the_run_holding_the_lock_looks_again_after_releasing_it(self):
+		# A punch staged while the run held its partition (its follow-up found the lock taken and ended): the run
+		# sees it once it has released the lock, and asks for another run.
+		late = punch(self.gate, f"NOBODY-{self.token}", "1991-04-02 08:00:00")
+
+		def run_meanwhile_a_push_arrives(**kwargs):
+			self.push(self.gate, late)
+			return {}
+
+		with (
+			patch(
+				"biometric_sync.ingest.processor.process_pending", side_effect=run_meanwhile_a_push_arrives
+			),
+			patch.object(tasks, "ensure_a_run_after_commit") as another_run,
+		):
+			tasks.process_pending_job()
+		another_run.assert_called_once_with((0, 1))
+		self.drop_punches([late])
 
 	def test_a_run_is_queued_behind_a_running_job(self):
 		cases = [
