@@ -20,6 +20,9 @@ Reads (GET or POST; ``now`` in every answer is the site-local time the answer wa
   to three ``suggestions: [{employee, employee_name, score, confident}]``, best first: active Employees without
   an id whose name matches it (``biometric_sync.users.name_match``; the employees are indexed once per call);
   plus the Employee lookup field.
+- ``punches(employee, user_id, device, date, status, start, page_length)`` → a page of staged punches, newest
+  first, through the index that serves the search (``biometric_sync.punch_list``); the page's count stays
+  ``frappe.desk.reportview.get_count`` with a limit.
 - ``find_employees(txt)`` → Active employees matching ``txt`` (by permission), with their current lookup value.
 - ``attendance(from_date, to_date, day)`` → Daily Attendance from punches: counts per day of the range, the
   decisions of ``day`` (default the newest), the past days still waiting and the devices that hold them.
@@ -41,6 +44,7 @@ field is not a field of Employee), ``ALREADY_MAPPED`` 409 (another Employee alre
 ``EMPLOYEE_HAS_ID`` 409 (the Employee has another id; pass ``replace=1`` to change it).
 """
 
+import re
 from collections import defaultdict
 
 import frappe
@@ -55,6 +59,7 @@ from frappe.utils import (
 	time_diff_in_seconds,
 )
 
+from biometric_sync import punch_list
 from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import ADMIN_ROLE, MANAGER_ROLE, require_name
 from biometric_sync.attendance import overview as attendance_overview
@@ -583,6 +588,25 @@ def unmapped_groups() -> dict:
 		"total": len(rows),
 		"groups": ordered,
 	}
+
+
+@frappe.whitelist()
+def punches(
+	employee: str | None = None,
+	user_id: str | None = None,
+	device: str | None = None,
+	date: str | None = None,
+	status: str | None = None,
+	start: int = 0,
+	page_length: int = 50,
+) -> list[dict]:
+	require_page_user()
+	if not frappe.has_permission("Biometric Punch", "read"):
+		fail(NotPermittedError, "NOT_PERMITTED", "You may not read Biometric Punch")
+	if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date).strip()):
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", f"date must be YYYY-MM-DD, not {date!r}")
+	sql, values = punch_list.query(employee, user_id, device, date, status, start, page_length)
+	return frappe.db.sql(sql, values, as_dict=True)
 
 
 @frappe.whitelist()

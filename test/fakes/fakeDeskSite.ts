@@ -19,6 +19,7 @@ import {
   type PunchDoc,
   type SyncLogDoc,
 } from "./fakeDeskData.js";
+import { punchFilters } from "../../frontend/src/utils/filters.js";
 
 /**
  * A stand-in for a Frappe v15 site as the HR page at /biometric meets it, for the browser suite:
@@ -32,7 +33,7 @@ import {
  * - exactly the whitelisted methods the page calls, with the app's role rules and error shapes (HTTP status +
  *   `code` + _server_messages): biometric_sync.api.ui.{overview, devices, device, sidecars, unmapped_groups
  *   (with device names and name suggestions), find_employees, map_user_id, accept_suggestions}, biometric_sync.api.desk.{sync_now, test_connection, command_status},
- *   frappe.client.{get_list, get, set_value}, frappe.desk.reportview.get_count;
+ *   frappe.client.{get_list, get, set_value}, frappe.desk.reportview.get_count, biometric_sync.api.ui.punches;
  * - Frappe's socket.io server on its own port (boot socketio_port): namespace /<site>, Origin host = Host host,
  *   the `sid` cookie authenticates, rooms user:<user> / all, doc_subscribe (only for users who may read the
  *   doctype). Commands run as a sidecar would run them: Claimed, then progress steps, then Done, each step
@@ -727,6 +728,24 @@ body:JSON.stringify({usr:d.get("usr"),pwd:d.get("pwd")})});if(r.ok)location.href
       const page = length ? rows.slice(start, start + length) : rows.slice(start);
       const fields = Array.isArray(params.fields) ? (params.fields as string[]) : ["name"];
       return page.map((row) => Object.fromEntries(fields.map((f) => [f, row[f] ?? null])));
+    },
+    // As biometric_sync.api.ui.punches: the page's search, newest first.
+    "biometric_sync.api.ui.punches": ({ user, params }) => {
+      this.requirePageUser(user);
+      this.requireRead(user!, "Biometric Punch");
+      const { filters, or_filters } = punchFilters({
+        employee: str(params.employee),
+        user_id: params.user_id === undefined ? undefined : str(params.user_id),
+        device: str(params.device),
+        date: str(params.date),
+        status: str(params.status),
+      });
+      const rows = sortRows(
+        this.filtered("Biometric Punch", filters, or_filters),
+        "site_time desc, name desc",
+      );
+      const start = Number(params.start ?? 0) || 0;
+      return rows.slice(start, start + (Number(params.page_length) || 50));
     },
     "frappe.desk.reportview.get_count": ({ user, params }) => {
       const doctype = String(params.doctype);

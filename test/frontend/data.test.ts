@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { describeError, errorCode, parseErrorBody } from "../../frontend/src/utils/errors.js";
-import { isEmptySearch, punchFilters, searchFromQuery } from "../../frontend/src/utils/filters.js";
+import {
+  isEmptySearch,
+  punchFilters,
+  punchSearchArgs,
+  searchFromQuery,
+} from "../../frontend/src/utils/filters.js";
 import {
   PROGRESS_EVENT,
   REFRESH_EVENT,
@@ -115,6 +120,19 @@ describe("punch search → list filters", () => {
   it("keeps user ids as strings (no trimming: ' 111' is not '111') and ignores empty or malformed fields", () => {
     expect(punchFilters({ user_id: " 111" }).filters).toEqual([["device_user_id", "=", " 111"]]);
     expect(punchFilters({ employee: "", date: "21/11/2026" })).toEqual({ filters: [], or_filters: [] });
+  });
+
+  it("gives the punch list the same search as the count: trimmed name, exact user id, whole-day date", () => {
+    expect(
+      punchSearchArgs({
+        employee: " priya ",
+        user_id: " 111",
+        device: "Main Gate",
+        date: "2026-11-21",
+        status: "",
+      }),
+    ).toEqual({ employee: "priya", user_id: " 111", device: "Main Gate", date: "2026-11-21" });
+    expect(punchSearchArgs({ employee: "", date: "21/11/2026" })).toEqual({});
   });
 
   it("round-trips through the router query", () => {

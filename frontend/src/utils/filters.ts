@@ -1,4 +1,4 @@
-/** Search of the Punches page → frappe.client.get_list filters on Biometric Punch. */
+/** Search of the Punches page → the arguments of biometric_sync.api.ui.punches, and get_count filters. */
 
 export const PUNCH_STATUSES = ["Pending", "Processed", "Unmapped", "Duplicate", "Skipped", "Error"] as const;
 
@@ -37,6 +37,22 @@ export function punchFilters(search: PunchSearch): ListFilters {
   const date = search.date?.trim();
   if (date && /^\d{4}-\d{2}-\d{2}$/.test(date)) filters.push(["site_time", "between", [date, date]]);
   return { filters, or_filters };
+}
+
+/**
+ * The arguments of biometric_sync.api.ui.punches, with the same meaning as punchFilters (which the page's count
+ * uses): empty fields and a date that is not YYYY-MM-DD are left out.
+ */
+export function punchSearchArgs(search: PunchSearch): PunchSearch {
+  const out: PunchSearch = {};
+  const employee = search.employee?.trim();
+  if (employee) out.employee = employee;
+  if (search.user_id !== undefined && search.user_id !== "") out.user_id = search.user_id;
+  if (search.device) out.device = search.device;
+  if (search.status) out.status = search.status;
+  const date = search.date?.trim();
+  if (date && /^\d{4}-\d{2}-\d{2}$/.test(date)) out.date = date;
+  return out;
 }
 
 /** Router query ↔ search: only known keys with non-empty string values survive. */
