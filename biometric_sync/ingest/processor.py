@@ -204,8 +204,15 @@ class _Writer:
 
 	@classmethod
 	def for_run(cls) -> "_Writer":
-		names = checkin_names.for_checkins()
-		return cls(names, bulk=names is not None and bulk_checkins.why_not() is None)
+		"""Both shortcuts only where they can be shown to be safe: if checking fails, Frappe names and inserts
+		each checkin as it always does (punches never wait on the check)."""
+		try:
+			names = checkin_names.for_checkins()
+			bulk = names is not None and bulk_checkins.why_not() is None
+		except Exception:
+			frappe.log_error(title="biometric_sync: checkins go one by one (the bulk check failed)")
+			names, bulk = None, False
+		return cls(names, bulk)
 
 	def close(self) -> None:
 		if self.names:

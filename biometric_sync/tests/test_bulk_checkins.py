@@ -143,6 +143,12 @@ class TestBulkCheckins(BiometricTestCase):
 				finally:
 					self.restore()
 
+	def test_if_the_check_itself_fails_checkins_go_one_by_one(self):
+		with patch.object(bulk_checkins, "why_not", side_effect=frappe.db.InternalError("test")):
+			(checkin,) = self.process("2004-05-03 09:00:00")
+		self.assertEqual(self.one_by_one.call_count, 1)
+		self.assertTrue(frappe.db.exists("Employee Checkin", checkin))
+
 	def test_geolocation_tracking_leaves_checkins_to_hrms(self):
 		frappe.db.set_single_value("HR Settings", "allow_geolocation_tracking", 1)
 		self.addCleanup(self.restore)
