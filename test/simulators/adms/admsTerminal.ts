@@ -439,11 +439,17 @@ export class AdmsTerminal {
   private async uploadOperlog(lines: readonly string[]): Promise<boolean> {
     const eol = this.options.lineEnding ?? "\n";
     this.stats.uploads++;
+    // The upload faults hit user uploads too (as they would any of the terminal's requests).
+    const slow = this.faults.take("slowBody");
     const response = await this.send(
       "attlog",
       "POST",
       this.path("cdata", `&table=OPERLOG&Stamp=${Date.now() % 1_000_000}`),
       lines.join(eol) + eol,
+      {
+        abortMidBody: this.faults.take("abortUpload") !== undefined,
+        ...(slow ? { trickle: { chunks: slow.chunks, gapMs: slow.gapMs } } : {}),
+      },
     );
     const ok = response !== null && response.status === 200 && response.body.startsWith("OK");
     if (ok) this.stats.okReplies++;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AdmsDriver } from "../../../../sidecar/src/drivers/adms/admsDriver.js";
 import { parseTemplateLines } from "../../../../sidecar/src/drivers/adms/operlogUsers.js";
 import type { AdmsTerminalUser, TemplateTable } from "../../../simulators/adms/admsTerminal.js";
+import type { AdmsFault } from "../../../simulators/adms/faults.js";
 import { MemorySink, MemoryState, servers, SN } from "./support.js";
 
 const harness = servers();
@@ -32,12 +33,17 @@ describe("ADMS template lines (issue 13, opt-in)", () => {
 });
 
 describe("ADMS templates through the getrequest command queue", () => {
-  async function world(users: AdmsTerminalUser[], templateTables?: readonly TemplateTable[]) {
+  async function world(
+    users: AdmsTerminalUser[],
+    templateTables?: readonly TemplateTable[],
+    faults: readonly AdmsFault[] = [],
+    commandTimeoutMs = 5_000,
+  ) {
     const server = await harness.start({ sink: new MemorySink(), state: new MemoryState() });
-    const terminal = harness.terminal(server, { users, ...(templateTables && { templateTables }) });
+    const terminal = harness.terminal(server, { users, faults, ...(templateTables && { templateTables }) });
     terminal.start();
     await expect.poll(() => server.status(SN) !== undefined, { timeout: 5_000 }).toBe(true);
-    const driver = new AdmsDriver({ server, serialNumber: SN, commandTimeoutMs: 5_000, settleMs: 150 });
+    const driver = new AdmsDriver({ server, serialNumber: SN, commandTimeoutMs, settleMs: 150 });
     return { terminal, driver };
   }
 
@@ -107,5 +113,26 @@ describe("ADMS templates through the getrequest command queue", () => {
     const error = await driver.setTemplate(face).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "TEMPLATE_REFUSED", details: { returnCode: -1002 } });
     expect(terminal.templates).toEqual([]);
+  });
+
+  it("a rude terminal (commands taken and never answered, uploads cut mid-body) never gets a false 'written'", async () => {
+    const { terminal, driver } = await world(
+      [{ pin: "7", name: "Chen" }],
+      undefined,
+      [
+        { kind: "ignoreCommands", times: 1 },
+        { kind: "abortUpload", times: 1 },
+      ],
+      1_500,
+    );
+    const face = { user_id: "7", kind: "face" as const, index: 0, format: "face-adms", data_b64: FINGER };
+    // The first command is swallowed: a coded, retryable failure (the site tries again later), nothing claimed.
+    const error = await driver.setTemplate(face).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ADMS_COMMAND_TIMEOUT" });
+    expect((error as Error).message).not.toContain(FINGER.slice(0, 20));
+    // Tried again, through an upload the terminal cuts once: written, and the terminal holds exactly it.
+    expect((await driver.setTemplate(face)).action).toBe("written");
+    expect(terminal.templates).toEqual([{ pin: "7", table: "FACE", fid: 0, tmp: FINGER }]);
+    expect(terminal.faultsFired()).toMatchObject({ ignoreCommands: 1, abortUpload: 1 });
   });
 });
