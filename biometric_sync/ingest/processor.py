@@ -18,18 +18,18 @@ direction the sidecar sent.
 
 Speed (one chunk = up to CHUNK_SIZE punches, one transaction): every lookup that does not depend on the punch is
 done once per chunk: settings, device zones, employees by lookup field, and which employees can have a shift at
-all. Each checkin is still inserted through HRMS (``doc.insert``), so its validations run for every punch:
-active employee, duplicate log, shift fetch, geolocation. HRMS's duplicate check is the only one made against
-stored checkins (a second, own check per punch would double its cost; both go through the app's index on
-Employee Checkin (employee, time), see ``indexes``); its refusal is recorded as Duplicate. The one thing
-skipped is HRMS's shift search for an employee with no default shift and no active submitted Shift
-Assignment: it finds nothing for them (``shift`` stays empty), at ~10 ms a punch. Checkins are named from series
-numbers reserved ahead on a separate connection (``checkin_names``): Frappe's own naming would hold the series row
-locked until the chunk commits, and every other checkin of the site (another worker's, HRMS's) would wait for
-it. Outcomes are written with one UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting
-while a chunk runs, and several workers can take different chunks. Work that reads every Pending punch is done
-less often than per chunk: the list of the oldest Pending punches (every CANDIDATE_CHUNKS chunks) and the
-watermarks (every WATERMARK_SECONDS and at the end of a run).
+all. Where nothing else takes part in a checkin's insert (``bulk_checkins.why_not``, checked once per run) and
+HRMS's shift search cannot find anything for the employee (no default shift, no active submitted Shift
+Assignment), the chunk's checkins are written with one INSERT (``bulk_checkins``), HRMS's duplicate rule checked
+for the whole chunk in one query. Otherwise each goes through HRMS's ``doc.insert``, so its validations run:
+active employee, duplicate log (its refusal is recorded as Duplicate), shift fetch (skipped for a shiftless
+employee, for whom it finds nothing, at ~10 ms a punch), geolocation. Both go through the app's index on Employee
+Checkin (employee, time), see ``indexes``. Checkins are named from series numbers reserved ahead on a separate
+connection (``checkin_names``): Frappe's own naming would hold the series row locked until the chunk commits, and
+every other checkin of the site (another worker's, HRMS's) would wait for it. Outcomes are written with one
+UPDATE per chunk. A chunk locks only its own rows (by primary key, SKIP LOCKED), so pushes keep inserting while a
+chunk runs. Work that reads every Pending punch is done less often than per chunk: the list of the oldest Pending
+punches (every CANDIDATE_CHUNKS chunks) and the watermarks (every WATERMARK_SECONDS and at the end of a run).
 """
 
 import time
