@@ -16,7 +16,8 @@
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
 //   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
-// (as for the Frappe tests). Takes a while: the history load is about 2 minutes, the one-by-one samples too.
+// (as for the Frappe tests). Takes a while: the history load is 5-15 minutes on 2 cores (once), the one-by-one
+// samples a few. BENCH_BACKLOG_ONLY=1 runs step 4 alone (to compare 1, 2, 4 workers quickly, after a full run).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -48,6 +49,7 @@ const HISTORY_DAYS = num("HISTORY_DAYS", 730);
 const HISTORY_END = env.HISTORY_END ?? "2026-06-30";
 const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 3_000);
 const BACKLOG = num("BENCH_BACKLOG", 20_000);
+const BACKLOG_ONLY = env.BENCH_BACKLOG_ONLY === "1";
 const SINGLE = num("BENCH_SINGLE", 1_000);
 const HISTORY_DEVICES = 10;
 const CHECKIN_INDEX = "bsync_employee_time";
@@ -146,7 +148,10 @@ async function loadHistory(): Promise<void> {
     where weekday(date_sub(${quote(HISTORY_END)}, interval d.seq day)) < 5`;
   const time = `timestamp(date_sub(${quote(HISTORY_END)}, interval d.seq day)) + interval
     (elt(p.seq, 28800, 45000, 47700, 63000) + e.i % 600) second`;
-  const key = `concat('hist-', e.i, '-', d.seq, '-', p.seq)`;
+  // Named as the app names a punch (biometric_sync/ingest/uid.py): its time, then sha256(device|user id|time).
+  const device = `elt(1 + e.i % ${HISTORY_DEVICES}, ${devices.map(quote).join(", ")})`;
+  const uid = `sha2(concat(${device}, '|', e.uid, '|', date_format(${time}, '%Y-%m-%d %H:%i:%s')), 256)`;
+  const key = `concat(date_format(${time}, '%Y%m%d%H%i%s'), '-', ${uid})`;
   sql(`
     create temporary table bench_emp (i int primary key, name varchar(140), employee_name varchar(140),
       uid varchar(140));
@@ -158,10 +163,10 @@ async function loadHistory(): Promise<void> {
       0, ${time}, ${time}, 'Administrator', 'Administrator', 0, 0
     ${rows};
     insert ignore into \`tabBiometric Punch\` (name, punch_uid, status, device, device_user_id, punch_time,
-      site_time, state, direction, employee, employee_name, employee_checkin, reason, creation, modified, owner,
-      modified_by, docstatus, idx)
-    select ${key}, ${key}, 'Processed', elt(1 + e.i % ${HISTORY_DEVICES}, ${devices.map(quote).join(", ")}),
-      e.uid, ${time}, ${time}, if(p.seq % 2 = 1, 0, 1), if(p.seq % 2 = 1, 'IN', 'OUT'), e.name,
+      site_time, state, direction, raw, employee, employee_name, employee_checkin, reason, creation, modified,
+      owner, modified_by, docstatus, idx)
+    select ${key}, ${uid}, 'Processed', ${device}, e.uid, ${time}, ${time}, if(p.seq % 2 = 1, 0, 1),
+      if(p.seq % 2 = 1, 'IN', 'OUT'), concat(e.uid, '\t', ${time}, '\t', if(p.seq % 2 = 1, 0, 1), '\t1'), e.name,
       e.employee_name, concat('hist-ci-', e.i, '-', d.seq, '-', p.seq), 'history', ${time}, ${time},
       'Administrator', 'Administrator', 0, 0
     ${rows};
@@ -181,8 +186,10 @@ interface Leg {
 
 /** New punches after the history (fresh days per run), batched and one by one. */
 async function leg(label: string, count: number, offsetDays: number): Promise<Leg> {
+  // Random days far from other runs' (a window shared with an earlier run would count its checkins too).
   const day = 86_400_000;
-  const base = Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 2000)) * day;
+  const base =
+    Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 30_000)) * day;
   const batched = makePunches(count, base);
   const singles = makePunches(SINGLE, base + Math.ceil((count * 37_000) / day + 1) * day);
   const from = batched[0]!.time;
@@ -228,7 +235,8 @@ interface Backlog {
 /** Processing alone: punches staged while the workers are held, then timed from their release. */
 async function backlog(offsetDays: number): Promise<Backlog> {
   const day = 86_400_000;
-  const base = Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 2000)) * day;
+  const base =
+    Date.parse(`${HISTORY_END}T00:00:00Z`) + (offsetDays + Math.floor(Math.random() * 30_000)) * day;
   const punches = makePunches(BACKLOG, base);
   const from = punches[0]!.time;
   const to = punches[punches.length - 1]!.time;
@@ -341,6 +349,14 @@ async function main(): Promise<void> {
     "select (select count(*) from `tabEmployee Checkin`), (select count(*) from `tabBiometric Punch`)",
   )[0]!;
   log(`site holds ${sizes[0]} Employee Checkins and ${sizes[1]} staged punches`);
+  if (BACKLOG_ONLY) {
+    const only = await backlog(6000);
+    console.log(
+      `\nProcessing alone: ${Math.round(only.checkins / only.seconds)} checkins/s with ${only.workers} RQ ` +
+        `worker(s) (${only.checkins} punches); staging alone ${Math.round(BACKLOG / only.stagingSeconds)} punches/s.`,
+    );
+    return;
+  }
 
   const withIndex = await leg("with the index", PUNCHES, 30);
   sql(`alter table \`tabEmployee Checkin\` drop index if exists \`${CHECKIN_INDEX}\``);

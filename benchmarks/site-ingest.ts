@@ -17,7 +17,7 @@
 //   BSYNC_CONTRACT_ADMIN_KEY / _SECRET (a System Manager: creates employees, reads counts, posts one by one).
 // Optional: BENCH_PUNCHES (20000), BENCH_EMPLOYEES (500), BENCH_BATCH (500), BENCH_SINGLE (= BENCH_PUNCHES;
 // set e.g. 2000 to time a sample), BENCH_CONCURRENCY (1: batches in flight at once), BENCH_COMPANY
-// (_Test Company), BENCH_TIMEOUT_S (1800: give up waiting for processing).
+// (the site's default company), BENCH_TIMEOUT_S (1800: give up waiting for processing).
 // Employees BENCH0001..BENCHnnnn (attendance_device_id = employee id) are created on the first run and reused.
 // Every run uses fresh punch times (a random day range in the past), so runs never collide with each other.
 import { renderTable } from "../sidecar/src/cli/table.js";

@@ -26,8 +26,9 @@ All are ``/api/method/biometric_sync.api.sidecar.<name>``; responses are Frappe'
 - ``report_unknown_device(sidecar, serial_number, remote_address)`` (POST): an ADMS terminal that no device
   names pushed to this sidecar. It is recorded once, disabled, with status Discovered, for a manager to
   approve by enabling it → ``{"device", "created"}``.
-- ``confirm_punches(sidecar, device, uids)`` (POST): which of these punch uids (≤ 5000) are NOT staged as a
-  Biometric Punch of that device → ``{"missing": [...]}``. A Clear Log waits until none is missing.
+- ``confirm_punches(sidecar, device, punches)`` (POST): which of these punches (≤ 5000 ``{uid, time}``) are NOT
+  staged as a Biometric Punch of that device → ``{"missing": [uids]}``. A Clear Log waits until none is missing.
+  ``uids`` instead of ``punches`` (a list of uids, what older sidecars send) is answered too, more slowly.
 - ``report_device_users(sidecar, device, users, complete=False, removed=None)`` (POST): the users a terminal
   holds (after a ``users_read``, or after a ``user_set``/``user_delete``): ``users`` (≤ 50,000) of ``{user_id,
   name, card, privilege: "user"|"admin", fingerprint, face}``; ``complete: true`` when the list is the whole
@@ -62,6 +63,7 @@ from biometric_sync import settings as bsync_settings
 from biometric_sync.api.access import require_command, require_device_of, require_sidecar
 from biometric_sync.device_status import failure_status
 from biometric_sync.errors import InvalidArgumentError, PayloadTooLargeError, fail
+from biometric_sync.ingest import confirm
 from biometric_sync.outbox import outbox
 from biometric_sync.transactions import retry_on_deadlock
 from biometric_sync.users import device_users
@@ -245,22 +247,50 @@ MAX_CONFIRM_UIDS = 5000
 
 
 @frappe.whitelist(methods=["POST"])
-def confirm_punches(sidecar: str, device: str, uids: list | str) -> dict:
+def confirm_punches(
+	sidecar: str, device: str, punches: list | str | None = None, uids: list | str | None = None
+) -> dict:
 	row = require_sidecar(sidecar)
 	device_row = require_device_of(row.name, device)
+	if punches is not None:
+		keys = _punch_keys(punches)
+		staged = confirm.staged_names(device_row.name, keys)
+		return {"missing": [uid for uid, _time in keys if uid not in staged]}
+	# A sidecar from before punches were named by time and uid.
 	items = frappe.parse_json(uids) if isinstance(uids, str) else uids
 	if not isinstance(items, list) or not all(isinstance(uid, str) and uid for uid in items):
-		fail(InvalidArgumentError, "INVALID_ARGUMENT", "uids must be a list of punch uids")
-	if len(items) > MAX_CONFIRM_UIDS:
-		fail(PayloadTooLargeError, "BATCH_TOO_LARGE", f"at most {MAX_CONFIRM_UIDS} uids per call")
-	staged = set(
-		frappe.get_all(
-			"Biometric Punch",
-			filters={"name": ("in", items or [""]), "device": device_row.name},
-			pluck="name",
-		)
-	)
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "punches must be a list of {uid, time}")
+	_check_confirm_size(items)
+	staged = confirm.staged_uids(device_row.name, items)
 	return {"missing": [uid for uid in items if uid not in staged]}
+
+
+def _punch_keys(punches) -> list[tuple[str, datetime]]:
+	items = frappe.parse_json(punches) if isinstance(punches, str) else punches
+	if not isinstance(items, list):
+		fail(InvalidArgumentError, "INVALID_ARGUMENT", "punches must be a list of {uid, time}")
+	_check_confirm_size(items)
+	keys = []
+	for item in items:
+		uid = item.get("uid") if isinstance(item, dict) else None
+		time = item.get("time") if isinstance(item, dict) else None
+		try:
+			parsed = datetime.strptime(time, "%Y-%m-%d %H:%M:%S") if isinstance(time, str) else None
+		except ValueError:
+			parsed = None
+		if not isinstance(uid, str) or not uid or parsed is None:
+			fail(
+				InvalidArgumentError,
+				"INVALID_ARGUMENT",
+				"each punch must be {uid, time} with time as YYYY-MM-DD HH:MM:SS",
+			)
+		keys.append((uid, parsed))
+	return keys
+
+
+def _check_confirm_size(items: list) -> None:
+	if len(items) > MAX_CONFIRM_UIDS:
+		fail(PayloadTooLargeError, "BATCH_TOO_LARGE", f"at most {MAX_CONFIRM_UIDS} punches per call")
 
 
 @frappe.whitelist(methods=["POST"])

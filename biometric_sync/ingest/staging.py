@@ -1,13 +1,13 @@
 """The single writer of Biometric Punch rows (the staging table).
 
-A punch's name IS its uid, so the primary key rejects a second copy: re-sends, pull + push of the same punch,
-and concurrent batches all end up as one row. Per item the answer is ``new``, ``duplicate`` or ``rejected``
+A punch's name is made of its time and its uid (``uid.staging_name``), one name per punch, so the primary key
+rejects a second copy: re-sends, pull + push of the same punch, and concurrent batches all end up as one row. Per item the answer is ``new``, ``duplicate`` or ``rejected``
 (with a stable ``code``, see ``biometric_sync.ingest.schema``).
 
 How a batch is stored, fast path first:
 1. validate every item (pure); a uid seen twice in the batch is a ``duplicate`` the second time;
 2. one SELECT finds uids already stored → ``duplicate``;
-3. the rest go in ONE multi-row INSERT (sorted by uid, so concurrent batches lock keys in the same order),
+3. the rest go in ONE multi-row INSERT (sorted by name, so concurrent batches lock keys in the same order),
    inside a savepoint;
 4. if that INSERT hits a duplicate key (another request stored one of these uids after step 2, the race the
    primary key settles), roll back to the savepoint and insert row by row, each in its own savepoint: a
@@ -25,6 +25,7 @@ from frappe.utils import now_datetime
 
 from biometric_sync.ingest.schema import CleanPunch, PunchError, validate_punch
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
+from biometric_sync.ingest.uid import staging_name
 
 DOCTYPE = "Biometric Punch"
 COLUMNS = (
@@ -73,20 +74,22 @@ def stage_punches(
 		else:
 			candidates[checked.uid] = (index, checked)
 
-	stored = existing_uids(list(candidates))
+	stored = existing_names([staging_name(punch.uid, punch.time) for _, punch in candidates.values()])
 	fresh = []
 	for uid, (index, punch) in candidates.items():
-		if uid in stored:
+		if staging_name(uid, punch.time) in stored:
 			results[index] = {"uid": uid, "status": "duplicate"}
 		else:
 			fresh.append((index, punch))
 
 	zone = device_time_zone if is_valid_time_zone(device_time_zone) else site_time_zone
-	rows = {punch.uid: _row(punch, zone, site_time_zone, sync_log) for _, punch in fresh}
+	rows = {
+		staging_name(punch.uid, punch.time): _row(punch, zone, site_time_zone, sync_log) for _, punch in fresh
+	}
 	outcome = insert_rows(rows)
 	new_uids = []
 	for index, punch in fresh:
-		status = outcome[punch.uid]
+		status = outcome[staging_name(punch.uid, punch.time)]
 		if status == "new":
 			new_uids.append(punch.uid)
 			results[index] = {"uid": punch.uid, "status": "new"}
@@ -101,17 +104,17 @@ def rejected(uid: object, code: str, message: str) -> dict:
 	return {"uid": uid, "status": "rejected", "code": code, "error": message}
 
 
-def existing_uids(uids: list[str]) -> set[str]:
-	if not uids:
+def existing_names(names: list[str]) -> set[str]:
+	if not names:
 		return set()
-	return set(frappe.get_all(DOCTYPE, filters={"name": ("in", uids)}, pluck="name"))
+	return set(frappe.get_all(DOCTYPE, filters={"name": ("in", names)}, pluck="name"))
 
 
 def insert_rows(rows: dict[str, tuple]) -> dict[str, str]:
-	"""uid → "new" | "duplicate" | <error text>. Fast path: one INSERT for all rows."""
+	"""name → "new" | "duplicate" | <error text>. Fast path: one INSERT for all rows."""
 	if not rows:
 		return {}
-	ordered = [rows[uid] for uid in sorted(rows)]
+	ordered = [rows[name] for name in sorted(rows)]
 	frappe.db.savepoint("bsync_stage")
 	try:
 		frappe.db.bulk_insert(DOCTYPE, list(COLUMNS), ordered)
@@ -151,7 +154,7 @@ def _row(punch: CleanPunch, device_zone: str, site_zone: str, sync_log: str | No
 	now = now_datetime()
 	user = frappe.session.user
 	values = {
-		"name": punch.uid,
+		"name": staging_name(punch.uid, punch.time),
 		"punch_uid": punch.uid,
 		"creation": now,
 		"modified": now,

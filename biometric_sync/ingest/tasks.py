@@ -36,10 +36,11 @@ def partition_count() -> int:
 	employee) always falls in the same partition, so two jobs never insert checkins for the same employee at
 	once (HRMS's duplicate check is not safe against that).
 
-	One by default because that was fastest where it was measured (issue 12, 2 cores, a million checkins): one
-	job processed a 20,000-punch backlog at 3,000-4,200 checkins/s, two jobs on two workers at 1,400-3,500/s.
-	Not for want of CPU (40% idle): both jobs update the same hot index pages (the oldest Pending punches, the
-	newest checkins). A bigger server can try more with the setting and ``benchmarks/site-history.ts``."""
+	One by default because that was fastest where it was measured (issue 12, 2 cores, 1.1-1.5 million checkins
+	and punches, a 40,000-punch backlog): one job at 2,900-3,700 checkins/s, two jobs on two workers at
+	2,250-2,850/s, with MariaDB's buffer pool at 128 MB and at 2 GB alike. Not for want of CPU (half of it idle
+	with two jobs); where the two wait on each other is not found yet. A bigger server can try more with the
+	setting and ``BENCH_BACKLOG_ONLY=1 benchmarks/site-history.ts``."""
 	wanted = cint(frappe.conf.get("biometric_sync_processing_jobs") or 1)
 	if wanted <= 1:
 		return 1

@@ -6,13 +6,14 @@ rollback cannot undo them: every test record is named with ``PREFIX`` and ``clea
 
 import threading
 from contextlib import contextmanager
+from datetime import datetime
 from unittest.mock import patch
 
 import frappe
 from erpnext.setup.doctype.employee.test_employee import make_employee
 from frappe.tests.utils import FrappeTestCase
 
-from biometric_sync.ingest.uid import punch_uid
+from biometric_sync.ingest.uid import punch_uid, staging_name
 from biometric_sync.transactions import separate_connection
 
 PREFIX = "_T BSync"
@@ -182,6 +183,11 @@ def punch(device: str, user_id: str, time: str, state: int | None = 0, **values)
 	return item
 
 
+def staged_name(item: dict) -> str:
+	"""The Biometric Punch name a punch made by ``punch`` is staged under."""
+	return staging_name(item["uid"], datetime.strptime(item["time"], "%Y-%m-%d %H:%M:%S"))
+
+
 class BiometricTestCase(FrappeTestCase):
 	"""Cleans test records before and after the class; records frappe.enqueue calls instead of queueing RQ
 	jobs (tests drive processing explicitly, so they can observe the Pending state)."""
@@ -218,8 +224,8 @@ class BiometricTestCase(FrappeTestCase):
 
 		return any(call.kwargs.get("job_id") == PROCESS_JOB_ID for call in self.enqueue.call_args_list)
 
-	def punch_row(self, uid: str) -> frappe._dict:
-		return frappe.db.get_value("Biometric Punch", uid, "*", as_dict=True)
+	def punch_row(self, item: dict) -> frappe._dict:
+		return frappe.db.get_value("Biometric Punch", staged_name(item), "*", as_dict=True)
 
 
 def other_connection():

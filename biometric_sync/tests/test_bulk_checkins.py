@@ -16,6 +16,7 @@ from biometric_sync.tests.factories import (
 	make_test_employee,
 	punch,
 	run_token,
+	staged_name,
 )
 
 # Set by each insert, not by the punch.
@@ -46,7 +47,9 @@ class TestBulkCheckins(BiometricTestCase):
 		answer = push_punches(self.sidecar, self.gate, items)
 		self.assertTrue(all(r["status"] == "new" for r in answer["results"]), answer)
 		process_pending()
-		return [frappe.db.get_value("Biometric Punch", item["uid"], "employee_checkin") for item in items]
+		return [
+			frappe.db.get_value("Biometric Punch", staged_name(item), "employee_checkin") for item in items
+		]
 
 	def row(self, checkin: str) -> dict:
 		row = frappe.db.get_value("Employee Checkin", checkin, "*", as_dict=True)
@@ -95,7 +98,8 @@ class TestBulkCheckins(BiometricTestCase):
 		push_punches(self.sidecar, self.annex, [out])
 		process_pending()
 		rows = [
-			frappe.db.get_value("Biometric Punch", i["uid"], ["status", "employee_checkin"]) for i in items
+			frappe.db.get_value("Biometric Punch", staged_name(i), ["status", "employee_checkin"])
+			for i in items
 		]
 		self.assertEqual(rows[0], ("Duplicate", stored.name))
 		self.assertEqual(rows[1][0], "Processed")

@@ -17,6 +17,7 @@ from biometric_sync.tests.factories import (
 	punch,
 	run_threads,
 	run_token,
+	staged_name,
 )
 
 SERIES = "EMP-CKIN-.MM.-.YYYY.-.######"
@@ -43,7 +44,7 @@ class TestCheckinNames(BiometricTestCase):
 		return items
 
 	def checkin_of(self, item) -> str:
-		return frappe.db.get_value("Biometric Punch", item["uid"], "employee_checkin")
+		return frappe.db.get_value("Biometric Punch", staged_name(item), "employee_checkin")
 
 	def test_hrms_series_is_a_plain_series(self):
 		# HRMS names checkins from its series and nothing else takes part: the case reserved names serve.
@@ -135,7 +136,7 @@ class TestCheckinNames(BiometricTestCase):
 
 	def drop(self, items):
 		frappe.db.rollback()
-		frappe.db.delete("Biometric Punch", {"name": ("in", [item["uid"] for item in items])})
+		frappe.db.delete("Biometric Punch", {"name": ("in", [staged_name(item) for item in items])})
 		frappe.db.commit()
 
 	def drop_rule(self, rule: str):

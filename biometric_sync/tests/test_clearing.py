@@ -52,25 +52,53 @@ class TestClearLog(BiometricTestCase):
 		staged = punch(self.device, token, "2026-06-01 09:00:00")
 		elsewhere = punch(self.locked, token, "2026-06-01 09:00:00")
 		never = punch(self.device, token, "2026-06-01 18:00:00")
+		keys = [{"uid": item["uid"], "time": item["time"]} for item in (staged, never, elsewhere)]
 		with as_user(self.my_user):
 			push_punches(self.mine["sidecar"], self.device, [staged])
 			push_punches(self.mine["sidecar"], self.locked, [elsewhere])
-			answer = api.confirm_punches(
-				self.mine["sidecar"], self.device, [staged["uid"], never["uid"], elsewhere["uid"]]
+			answer = api.confirm_punches(self.mine["sidecar"], self.device, punches=frappe.as_json(keys))
+			# A sidecar from before punches were named by time and uid sends the uids alone.
+			old_sidecar = api.confirm_punches(
+				self.mine["sidecar"], self.device, uids=[staged["uid"], never["uid"], elsewhere["uid"]]
+			)
+			# The staged uid with another time is not that punch.
+			wrong_time = api.confirm_punches(
+				self.mine["sidecar"],
+				self.device,
+				punches=[{"uid": staged["uid"], "time": "2026-06-01 09:00:01"}],
 			)
 		# Another device's punch does not confirm this device's log.
 		self.assertEqual(answer, {"missing": [never["uid"], elsewhere["uid"]]})
+		self.assertEqual(old_sidecar, answer)
+		self.assertEqual(wrong_time, {"missing": [staged["uid"]]})
 
-	def test_confirm_punches_refuses_another_sidecars_device_and_oversized_asks(self):
+	def test_confirm_punches_refuses_another_sidecars_device_and_oversized_or_malformed_asks(self):
+		one = [{"uid": "a" * 64, "time": "2026-06-01 09:00:00"}]
 		with as_user(self.their_user), self.assertRaises(BiometricSyncError) as caught:
-			api.confirm_punches(self.theirs["sidecar"], self.device, ["a" * 64])
+			api.confirm_punches(self.theirs["sidecar"], self.device, punches=one)
 		self.assertEqual(caught.exception.code, "DEVICE_NOT_OWNED")
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
-			api.confirm_punches(self.mine["sidecar"], self.device, ["a"] * (api.MAX_CONFIRM_UIDS + 1))
+			api.confirm_punches(self.mine["sidecar"], self.device, punches=one * (api.MAX_CONFIRM_UIDS + 1))
 		self.assertEqual(caught.exception.code, "BATCH_TOO_LARGE")
 		with as_user(self.my_user), self.assertRaises(BiometricSyncError) as caught:
-			api.confirm_punches(self.mine["sidecar"], self.device, "[1, 2]")
-		self.assertEqual(caught.exception.code, "INVALID_ARGUMENT")
+			api.confirm_punches(self.mine["sidecar"], self.device, uids=["a"] * (api.MAX_CONFIRM_UIDS + 1))
+		self.assertEqual(caught.exception.code, "BATCH_TOO_LARGE")
+		malformed = [
+			{"punches": "[1, 2]"},
+			{"punches": [{"uid": "a" * 64}]},
+			{"punches": [{"uid": "a" * 64, "time": "2026-06-01T09:00:00"}]},
+			{"punches": [{"uid": "a" * 64, "time": "2026-02-30 09:00:00"}]},
+			{"uids": "[1, 2]"},
+			{},
+		]
+		for arguments in malformed:
+			with (
+				self.subTest(arguments),
+				as_user(self.my_user),
+				self.assertRaises(BiometricSyncError) as caught,
+			):
+				api.confirm_punches(self.mine["sidecar"], self.device, **arguments)
+			self.assertEqual(caught.exception.code, "INVALID_ARGUMENT")
 
 	def test_clear_log_only_where_allowed_and_one_at_a_time(self):
 		with as_user(self.manager), self.assertRaises(BiometricSyncError) as caught:

@@ -17,6 +17,7 @@ from biometric_sync.tests.factories import (
 	make_sidecar,
 	punch,
 	run_threads,
+	staged_name,
 )
 
 METHOD = "biometric_sync.api.ingest.push_punches"
@@ -50,9 +51,11 @@ class TestPushPunches(BiometricTestCase):
 
 		second = self.push(batch)
 		self.assertEqual(self.statuses(second), ["duplicate"] * 3)
-		self.assertEqual(frappe.db.count("Biometric Punch", {"name": ("in", [p["uid"] for p in batch])}), 3)
+		self.assertEqual(
+			frappe.db.count("Biometric Punch", {"name": ("in", [staged_name(p) for p in batch])}), 3
+		)
 
-		row = self.punch_row(batch[0]["uid"])
+		row = self.punch_row(batch[0])
 		self.assertEqual(row.status, "Pending")
 		self.assertEqual(row.device_user_id, "0111")  # the string as sent, leading zero kept
 		self.assertEqual(str(row.punch_time), "2026-02-02 09:00:00")
@@ -75,7 +78,7 @@ class TestPushPunches(BiometricTestCase):
 		batch = [punch(self.device, "commit", "2026-02-04 09:00:00")]
 		self.push(batch)
 		frappe.db.rollback()  # whatever the call left uncommitted is gone now
-		self.assertTrue(frappe.db.exists("Biometric Punch", batch[0]["uid"]))
+		self.assertTrue(frappe.db.exists("Biometric Punch", staged_name(batch[0])))
 
 	def test_a_uid_twice_in_one_batch(self):
 		item = punch(self.device, "twice", "2026-02-05 09:00:00")
@@ -95,9 +98,11 @@ class TestPushPunches(BiometricTestCase):
 		self.assertEqual(results[3]["uid"], "0" * 64)
 		self.assertEqual(results[4]["code"], "INVALID_PUNCH")
 		self.assertTrue(all(r.get("error") for r in results if r["status"] == "rejected"))
-		self.assertTrue(frappe.db.exists("Biometric Punch", good1["uid"]))
-		self.assertTrue(frappe.db.exists("Biometric Punch", good2["uid"]))
-		self.assertFalse(frappe.db.exists("Biometric Punch", bad_time["uid"]))
+		self.assertTrue(frappe.db.exists("Biometric Punch", staged_name(good1)))
+		self.assertTrue(frappe.db.exists("Biometric Punch", staged_name(good2)))
+		self.assertFalse(
+			frappe.db.exists("Biometric Punch", {"device": self.device, "punch_uid": bad_time["uid"]})
+		)
 
 		log = frappe.get_doc("Biometric Sync Log", answer["sync_log"])
 		self.assertEqual(log.trigger, "push")
@@ -109,22 +114,22 @@ class TestPushPunches(BiometricTestCase):
 		other = punch(self.device, "race2", "2026-02-07 09:00:00")
 		self.push([item])
 		# Pretend the row was stored by a concurrent request after our SELECT: the INSERT meets the primary key.
-		with patch("biometric_sync.ingest.staging.existing_uids", return_value=set()):
+		with patch("biometric_sync.ingest.staging.existing_names", return_value=set()):
 			answer = self.push([other, item])
 		self.assertEqual(self.statuses(answer), ["new", "duplicate"])
-		self.assertEqual(frappe.db.count("Biometric Punch", {"name": item["uid"]}), 1)
+		self.assertEqual(frappe.db.count("Biometric Punch", {"name": staged_name(item)}), 1)
 
 	def test_raw_payload_is_stored_verbatim(self):
 		raw = 'it\'s a "quote" and a back\\slash\\ ; drop table x; --'
 		item = punch(self.device, "raw", "2026-02-08 09:00:00", raw=raw)
 		self.push([item])
-		self.assertEqual(self.punch_row(item["uid"]).raw, raw)
+		self.assertEqual(self.punch_row(item).raw, raw)
 
 	def test_site_time_uses_the_device_time_zone(self):
 		dubai = make_device("Ingest Dubai", self.sidecar, time_zone="Asia/Dubai")
 		item = punch(dubai, "tz", "2026-02-09 08:00:00")
 		self.push([item], device=dubai)
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(str(row.punch_time), "2026-02-09 08:00:00")
 		self.assertEqual(str(row.site_time), "2026-02-09 09:30:00")  # site: Asia/Kolkata
 
@@ -137,7 +142,7 @@ class TestPushPunches(BiometricTestCase):
 			self.push(batch)
 		self.assertEqual(caught.exception.code, "BATCH_TOO_LARGE")
 		self.assertEqual(caught.exception.http_status_code, 413)
-		self.assertFalse(frappe.db.exists("Biometric Punch", batch[0]["uid"]))
+		self.assertFalse(frappe.db.exists("Biometric Punch", staged_name(batch[0])))
 
 	def test_device_must_belong_to_the_sidecar(self):
 		item = punch(self.other_device, "x", "2026-02-11 09:00:00")
@@ -196,7 +201,8 @@ class TestPushPunchesOverHttp(BiometricTestCase):
 		all_uids = {p["uid"] for p in batch_a + batch_b}
 		self.assertEqual(set(new_by_uid), all_uids)
 		self.assertTrue(all(count == 1 for count in new_by_uid.values()), "each uid is new exactly once")
-		self.assertEqual(frappe.db.count("Biometric Punch", {"name": ("in", list(all_uids))}), 300)
+		names = [staged_name(p) for p in batch_a + batch_b]
+		self.assertEqual(frappe.db.count("Biometric Punch", {"name": ("in", names)}), 300)
 
 	def test_errors_carry_http_status_and_code(self):
 		item = punch(self.other_device, "x", "2026-03-02 09:00:00")

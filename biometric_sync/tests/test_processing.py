@@ -13,6 +13,7 @@ from biometric_sync.tests.factories import (
 	make_test_employee,
 	punch,
 	run_token,
+	staged_name,
 )
 
 
@@ -40,11 +41,11 @@ class TestProcessing(BiometricTestCase):
 	def test_mapped_punch_becomes_a_checkin(self):
 		item = punch(self.device, self.uid("0111"), "2026-04-01 09:01:02", state=0)
 		self.push(item)
-		self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
+		self.assertEqual(self.punch_row(item).status, "Pending")
 
 		totals = process_pending()
 		self.assertGreaterEqual(totals.get("Processed", 0), 1)
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(row.status, "Processed")
 		self.assertEqual(row.employee, self.employee)
 		checkin = frappe.get_doc("Employee Checkin", row.employee_checkin)
@@ -62,7 +63,7 @@ class TestProcessing(BiometricTestCase):
 		process_pending()
 		for item in items:
 			with self.subTest(user_id=item["user_id"]):
-				row = self.punch_row(item["uid"])
+				row = self.punch_row(item)
 				self.assertEqual(row.status, "Unmapped")
 				self.assertIsNone(row.employee_checkin)
 
@@ -71,7 +72,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.device, user_id, "2026-04-03 08:30:00", state=None)
 		self.push(item)
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(row.status, "Unmapped")
 		self.assertIn(user_id, row.reason)
 
@@ -81,7 +82,7 @@ class TestProcessing(BiometricTestCase):
 		self.enqueue.reset_mock()
 		employee.attendance_device_id = user_id
 		employee.save()
-		self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
+		self.assertEqual(self.punch_row(item).status, "Pending")
 		self.assertTrue(self.processing_enqueued())
 		new_logs = frappe.get_all(
 			"Biometric Sync Log",
@@ -94,7 +95,7 @@ class TestProcessing(BiometricTestCase):
 		self.assertEqual(new_logs[0].requested_by, frappe.session.user)
 
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(row.status, "Processed")
 		self.assertEqual(row.employee, employee.name)
 		log_type = frappe.db.get_value("Employee Checkin", row.employee_checkin, "log_type")
@@ -107,7 +108,7 @@ class TestProcessing(BiometricTestCase):
 		process_pending()
 		employee = frappe.get_doc("Employee", self.employee)
 		employee.save()
-		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+		self.assertEqual(self.punch_row(item).status, "Unmapped")
 
 	def test_inactive_employee_is_skipped_with_the_reason(self):
 		user_id = self.uid("INACT")
@@ -115,7 +116,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.device, user_id, "2026-04-05 09:00:00")
 		self.push(item)
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(row.status, "Skipped")
 		self.assertEqual(row.employee, employee)
 		self.assertIn("Inactive", row.reason)
@@ -136,7 +137,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.device, self.uid("0111"), "2026-04-06 09:00:00", state=0)
 		self.push(item)
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(row.status, "Duplicate")
 		self.assertEqual(row.employee_checkin, existing.name)
 		self.assertIn(existing.name, row.reason)
@@ -151,7 +152,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.device, self.uid("0111"), "2026-04-06 10:00:00", state=None)
 		self.push(item)
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual((row.status, row.employee_checkin), ("Duplicate", existing.name))
 
 	def test_same_time_other_direction_is_not_a_duplicate(self):
@@ -167,7 +168,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.dubai, self.uid("0111"), "2026-04-08 08:00:00")
 		self.push(item, device=self.dubai)
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual(str(row.site_time), "2026-04-08 09:30:00")
 		self.assertEqual(
 			str(frappe.db.get_value("Employee Checkin", row.employee_checkin, "time")), "2026-04-08 09:30:00"
@@ -177,7 +178,7 @@ class TestProcessing(BiometricTestCase):
 		item = punch(self.device, self.uid("0111"), "2026-04-09 23:59:59")
 		self.push(item)
 		process_pending()
-		checkin = self.punch_row(item["uid"]).employee_checkin
+		checkin = self.punch_row(item).employee_checkin
 		self.assertEqual(str(frappe.db.get_value("Employee Checkin", checkin, "time")), "2026-04-09 23:59:59")
 
 	@change_settings(
@@ -191,9 +192,7 @@ class TestProcessing(BiometricTestCase):
 		]
 		self.push(*items)
 		process_pending()
-		checkins = [
-			frappe.get_doc("Employee Checkin", self.punch_row(i["uid"]).employee_checkin) for i in items
-		]
+		checkins = [frappe.get_doc("Employee Checkin", self.punch_row(i).employee_checkin) for i in items]
 		self.assertEqual([c.log_type or None for c in checkins], ["IN", "OUT", None])
 		self.assertTrue(all(c.skip_auto_attendance == 1 for c in checkins))
 
@@ -205,10 +204,10 @@ class TestProcessing(BiometricTestCase):
 		unmapped = punch(self.device, self.uid("NOBODY"), "2026-04-11 09:00:01")
 		self.push(bad, unmapped)
 		process_pending()
-		row = self.punch_row(bad["uid"])
+		row = self.punch_row(bad)
 		self.assertEqual(row.status, "Error")
 		self.assertIn("atitude", row.reason)
-		self.assertEqual(self.punch_row(unmapped["uid"]).status, "Unmapped")
+		self.assertEqual(self.punch_row(unmapped).status, "Unmapped")
 		log = frappe.get_doc("Biometric Sync Log", row.sync_log)
 		self.assertGreaterEqual(log.error_count, 1)
 		self.assertGreaterEqual(log.unmapped_count, 1)
@@ -219,7 +218,7 @@ class TestProcessing(BiometricTestCase):
 		)  # the device knows people by Employee ID
 		self.push(item)
 		process_pending()
-		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+		self.assertEqual(self.punch_row(item).status, "Unmapped")
 
 		def restore_lookup_field():
 			frappe.db.set_single_value(
@@ -233,9 +232,9 @@ class TestProcessing(BiometricTestCase):
 		settings = frappe.get_doc("Biometric Sync Settings")
 		settings.employee_lookup_field = "name"
 		settings.save()
-		self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
+		self.assertEqual(self.punch_row(item).status, "Pending")
 		process_pending()
-		row = self.punch_row(item["uid"])
+		row = self.punch_row(item)
 		self.assertEqual((row.status, row.employee), ("Processed", self.employee))
 
 	def test_settings_refuse_an_unknown_lookup_field_and_overlapping_rules(self):
@@ -252,8 +251,8 @@ class TestProcessing(BiometricTestCase):
 		self.push(mapped, unmapped)
 		process_pending()
 		self.enqueue.reset_mock()
-		answer = desk.reprocess_punches(frappe.as_json([mapped["uid"], unmapped["uid"]]))
+		answer = desk.reprocess_punches(frappe.as_json([staged_name(mapped), staged_name(unmapped)]))
 		self.assertEqual(answer, {"requeued": 1, "ignored": 1})
-		self.assertEqual(self.punch_row(mapped["uid"]).status, "Processed")
-		self.assertEqual(self.punch_row(unmapped["uid"]).status, "Pending")
+		self.assertEqual(self.punch_row(mapped).status, "Processed")
+		self.assertEqual(self.punch_row(unmapped).status, "Pending")
 		self.assertTrue(self.processing_enqueued())

@@ -1,6 +1,7 @@
 """Processing per chunk: locks only the chunk's rows, lookups done once per chunk, shifts still fetched by HRMS,
 and the follow-up run that closes the tail of a running job."""
 
+from datetime import datetime
 from unittest.mock import patch
 
 import frappe
@@ -11,6 +12,7 @@ from biometric_sync.api.ingest import push_punches
 from biometric_sync.ingest import bulk_checkins, processor, tasks
 from biometric_sync.ingest.processor import CHUNK_SIZE, claim_chunk, process_pending, shiftless_employees
 from biometric_sync.ingest.tasks import partition_count as unpatched_partition_count  # setUp patches it
+from biometric_sync.ingest.uid import staging_name
 from biometric_sync.tests.factories import (
 	PREFIX,
 	BiometricTestCase,
@@ -21,19 +23,20 @@ from biometric_sync.tests.factories import (
 	other_connection,
 	punch,
 	run_token,
+	staged_name,
 )
 
 
 def insert_pending_punch(db, device: str) -> None:
 	"""A push's INSERT of one new Pending punch with a random uid, on ``db`` (another connection)."""
-	uid = frappe.generate_hash(length=40)
+	uid = frappe.generate_hash(length=64)
 	db.sql(
 		"""insert into `tabBiometric Punch`
 		(name, punch_uid, status, device, device_user_id, punch_time, site_time, creation, modified,
 		owner, modified_by, docstatus, idx)
-		values (%(uid)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
+		values (%(name)s, %(uid)s, 'Pending', %(device)s, 'X', '2026-05-09 08:00:00',
 		'2026-05-09 08:00:00', now(), now(), 'Administrator', 'Administrator', 0, 0)""",
-		{"uid": uid, "device": device},
+		{"name": staging_name(uid, datetime(2026, 5, 9, 8)), "uid": uid, "device": device},
 	)
 
 
@@ -93,7 +96,7 @@ class TestProcessingBatches(BiometricTestCase):
 	def drop_punches(self, items):
 		"""Cleanup for tests whose processing is rolled back: their punches would stay Pending."""
 		frappe.db.rollback()
-		frappe.db.delete("Biometric Punch", {"name": ("in", [item["uid"] for item in items])})
+		frappe.db.delete("Biometric Punch", {"name": ("in", [staged_name(item) for item in items])})
 		frappe.db.commit()
 
 	def push(self, device, *items):
@@ -107,7 +110,7 @@ class TestProcessingBatches(BiometricTestCase):
 		self.push(self.annex, second)
 		totals = process_pending()
 		self.assertEqual((totals.get("Processed"), totals.get("Duplicate")), (1, 1))
-		rows = [self.punch_row(item["uid"]) for item in (first, second)]
+		rows = [self.punch_row(item) for item in (first, second)]
 		self.assertEqual(rows[0].employee_checkin, rows[1].employee_checkin)
 		self.assertEqual(
 			frappe.db.count("Employee Checkin", {"employee": self.employee, "time": "2026-05-02 09:00:00"}), 1
@@ -119,10 +122,10 @@ class TestProcessingBatches(BiometricTestCase):
 		without = punch(self.gate, self.user_id, "2026-05-04 09:05:00", state=0)
 		self.push(self.gate, with_shift, without)
 		process_pending()
-		checkin = frappe.get_doc("Employee Checkin", self.punch_row(with_shift["uid"]).employee_checkin)
+		checkin = frappe.get_doc("Employee Checkin", self.punch_row(with_shift).employee_checkin)
 		self.assertEqual(checkin.shift, self.shift)
 		self.assertEqual(str(checkin.shift_start), "2026-05-04 09:00:00")
-		plain = frappe.get_doc("Employee Checkin", self.punch_row(without["uid"]).employee_checkin)
+		plain = frappe.get_doc("Employee Checkin", self.punch_row(without).employee_checkin)
 		self.assertFalse(plain.shift)
 		self.assertEqual(plain.employee_name, frappe.db.get_value("Employee", self.employee, "employee_name"))
 
@@ -145,12 +148,12 @@ class TestProcessingBatches(BiometricTestCase):
 			other.sql("set session innodb_lock_wait_timeout = 2")
 			# Another worker holds the oldest punch: this chunk skips it and takes the next ones.
 			held = other.sql(
-				"select name from `tabBiometric Punch` where name = %s for update", items[0]["uid"]
+				"select name from `tabBiometric Punch` where name = %s for update", staged_name(items[0])
 			)
 			self.assertEqual(len(held), 1)
 			mine = claim_chunk()
-			self.assertNotIn(items[0]["uid"], mine)
-			self.assertIn(items[1]["uid"], mine)
+			self.assertNotIn(staged_name(items[0]), mine)
+			self.assertIn(staged_name(items[1]), mine)
 			other.rollback()
 			frappe.db.rollback()
 
@@ -158,7 +161,7 @@ class TestProcessingBatches(BiometricTestCase):
 			# at once: only the chunk's own rows are locked, no index gaps (a lock wait would time out in 2 s).
 			# Twenty random uids land all over the primary key, so a gap lock anywhere would be hit.
 			mine = claim_chunk()
-			self.assertTrue({item["uid"] for item in items} <= set(mine))
+			self.assertTrue({staged_name(item) for item in items} <= set(mine))
 			for _ in range(20):
 				insert_pending_punch(other, self.gate)
 			other.rollback()
@@ -188,7 +191,7 @@ class TestProcessingBatches(BiometricTestCase):
 			# One chunk processed and its outcomes written (one UPDATE), not yet committed: pushes from another
 			# connection still store new punches at once (a lock wait would time out in 2 s).
 			process_pending(max_chunks=1, commit=False)
-			self.assertEqual(self.punch_row(items[0]["uid"]).status, "Unmapped")
+			self.assertEqual(self.punch_row(items[0]).status, "Unmapped")
 			for _ in range(20):
 				insert_pending_punch(other, self.gate)
 			other.rollback()
@@ -213,7 +216,7 @@ class TestProcessingBatches(BiometricTestCase):
 
 	def assert_every_punch_has_its_checkin(self, items):
 		for item in items:
-			row = self.punch_row(item["uid"])
+			row = self.punch_row(item)
 			self.assertEqual(row.status, "Processed", row.reason)
 			self.assertTrue(frappe.db.exists("Employee Checkin", row.employee_checkin), row.employee_checkin)
 
@@ -260,14 +263,14 @@ class TestProcessingBatches(BiometricTestCase):
 			patch.object(tasks, "get_job_status", return_value=JobStatus.STARTED),
 		):
 			tasks.process_pending_job()
-		statuses = [self.punch_row(item["uid"]).status for item in items]
+		statuses = [self.punch_row(item).status for item in items]
 		self.assertEqual(statuses[:CHUNK_SIZE], ["Unmapped"] * CHUNK_SIZE)
 		self.assertEqual(statuses[CHUNK_SIZE:], ["Pending"] * 10)
 		self.assertEqual(
 			[call.kwargs.get("job_id") for call in self.enqueue.call_args_list], [tasks.FOLLOW_UP_JOB_ID]
 		)
 		process_pending()
-		self.assertEqual(self.punch_row(items[-1]["uid"]).status, "Unmapped")
+		self.assertEqual(self.punch_row(items[-1]).status, "Unmapped")
 
 	def test_partitions_split_punches_by_device_user_id_and_each_id_stays_in_one(self):
 		user_ids = [f"PART-{self.token}-{i}" for i in range(12)]
@@ -284,10 +287,10 @@ class TestProcessingBatches(BiometricTestCase):
 		}
 		self.assertTrue(0 < len(in_first) < len(user_ids))
 		process_pending(partition=(0, 2))
-		done = {item["user_id"] for item in items if self.punch_row(item["uid"]).status != "Pending"}
+		done = {item["user_id"] for item in items if self.punch_row(item).status != "Pending"}
 		self.assertEqual(done, in_first)  # every punch of those ids, none of the others
 		process_pending(partition=(1, 2))
-		self.assertFalse(any(self.punch_row(item["uid"]).status == "Pending" for item in items))
+		self.assertFalse(any(self.punch_row(item).status == "Pending" for item in items))
 
 	def test_one_processing_job_per_partition_with_more_workers(self):
 		self.enqueue.reset_mock()
@@ -321,12 +324,12 @@ class TestProcessingBatches(BiometricTestCase):
 			self.assertEqual(other.sql("select get_lock('biometric_sync:processing:0of1', 0)")[0][0], 1)
 			# Returns at once (no worker kept waiting for the partition) and leaves the punch to the running job.
 			tasks.process_pending_job()
-			self.assertEqual(self.punch_row(item["uid"]).status, "Pending")
+			self.assertEqual(self.punch_row(item).status, "Pending")
 		finally:
 			other.sql("select release_lock('biometric_sync:processing:0of1')")
 			other.close()
 		tasks.process_pending_job()
-		self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+		self.assertEqual(self.punch_row(item).status, "Unmapped")
 
 	def test_the_run_holding_the_lock_looks_again_after_releasing_it(self):
 		# A punch staged while the run held its partition (its follow-up found the lock taken and ended): the run

@@ -14,6 +14,7 @@ from biometric_sync.tests.factories import (
 	make_sidecar,
 	make_user,
 	punch,
+	staged_name,
 )
 
 
@@ -240,18 +241,24 @@ class TestScheduler(BiometricTestCase):
 		recent = punch(self.zk, "prune-unknown-3", "2026-01-01 09:00:02")
 		answer = push_punches(self.sidecar, self.zk, [old_done, old_unmapped, recent])
 		process_pending()
-		frappe.db.set_value("Biometric Punch", [old_done["uid"], recent["uid"]], "status", "Processed")
+		frappe.db.set_value(
+			"Biometric Punch", [staged_name(old_done), staged_name(recent)], "status", "Processed"
+		)
 		long_ago = "2000-01-01 00:00:00"
-		frappe.db.set_value("Biometric Punch", [old_done["uid"], old_unmapped["uid"]], "creation", long_ago)
+		frappe.db.set_value(
+			"Biometric Punch", [staged_name(old_done), staged_name(old_unmapped)], "creation", long_ago
+		)
 		frappe.db.set_value("Biometric Sync Log", answer["sync_log"], "creation", long_ago)
 
 		pruned = scheduler.prune(now_datetime(), frappe.get_doc("Biometric Sync Settings"))
 		self.assertGreaterEqual(pruned["punches"], 1)
-		self.assertFalse(frappe.db.exists("Biometric Punch", old_done["uid"]))
-		self.assertTrue(frappe.db.exists("Biometric Punch", old_unmapped["uid"]))  # Unmapped is never pruned
-		self.assertTrue(frappe.db.exists("Biometric Punch", recent["uid"]))
+		self.assertFalse(frappe.db.exists("Biometric Punch", staged_name(old_done)))
+		self.assertTrue(
+			frappe.db.exists("Biometric Punch", staged_name(old_unmapped))
+		)  # Unmapped is never pruned
+		self.assertTrue(frappe.db.exists("Biometric Punch", staged_name(recent)))
 		self.assertFalse(frappe.db.exists("Biometric Sync Log", answer["sync_log"]))
-		self.assertIsNone(frappe.db.get_value("Biometric Punch", recent["uid"], "sync_log"))
+		self.assertIsNone(frappe.db.get_value("Biometric Punch", staged_name(recent), "sync_log"))
 
 	def test_tick_runs_every_step_and_queues_processing_for_pending_punches(self):
 		push_punches(self.sidecar, self.zk, [punch(self.zk, "tick", "2026-01-02 09:00:00")])

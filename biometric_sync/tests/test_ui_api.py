@@ -23,6 +23,7 @@ from biometric_sync.tests.factories import (
 	make_user,
 	punch,
 	run_token,
+	staged_name,
 )
 from biometric_sync.www import biometric as page
 
@@ -81,7 +82,7 @@ class TestUiApi(BiometricTestCase):
 		self.push(device, *items)
 		process_pending()
 		for item in items:
-			self.assertEqual(self.punch_row(item["uid"]).status, "Unmapped")
+			self.assertEqual(self.punch_row(item).status, "Unmapped")
 		return items
 
 	# ------------------------------------------------------------------ permissions
@@ -281,15 +282,17 @@ class TestUiApi(BiometricTestCase):
 		self.push(self.gate, *new)
 		with as_user(self.hr):
 			mine = ui.punches(user_id=user_id)
-			self.assertEqual([r.name for r in mine], [i["uid"] for i in [*reversed(new), *reversed(old)]])
+			self.assertEqual(
+				[r.name for r in mine], [staged_name(i) for i in [*reversed(new), *reversed(old)]]
+			)
 			self.assertEqual(
 				[r.name for r in ui.punches(user_id=user_id, device=self.canteen, page_length=2)],
-				[old[2]["uid"], old[1]["uid"]],
+				[staged_name(old[2]), staged_name(old[1])],
 			)
 			page_two = ui.punches(user_id=user_id, device=self.canteen, start=2, page_length=2)
-			self.assertEqual([r.name for r in page_two], [old[0]["uid"]])
+			self.assertEqual([r.name for r in page_two], [staged_name(old[0])])
 			day = ui.punches(user_id=user_id, date="2001-03-02", status="Pending")
-			self.assertEqual([r.name for r in day], [old[1]["uid"]])
+			self.assertEqual([r.name for r in day], [staged_name(old[1])])
 			with self.assertRaises(BiometricSyncError) as caught:
 				ui.punches(date="02/03/2001")
 			self.assertCode(caught, "INVALID_ARGUMENT", 400)
@@ -330,13 +333,13 @@ class TestUiApi(BiometricTestCase):
 			(employee, "attendance_device_id", user_id, None, 3),
 		)
 		self.assertEqual(frappe.db.get_value("Employee", employee, "attendance_device_id"), user_id)
-		self.assertEqual({self.punch_row(i["uid"]).status for i in items}, {"Pending"})
+		self.assertEqual({self.punch_row(i).status for i in items}, {"Pending"})
 		self.assertTrue(self.processing_enqueued())
 		with as_user(self.hr):
 			self.assertNotIn(user_id, {g["device_user_id"] for g in ui.unmapped_groups()["groups"]})
 
 		process_pending()
-		rows = [self.punch_row(i["uid"]) for i in items]
+		rows = [self.punch_row(i) for i in items]
 		self.assertEqual({(r.status, r.employee) for r in rows}, {("Processed", employee)})
 
 	def test_mapping_an_id_the_employee_already_has_still_replays(self):
@@ -347,7 +350,7 @@ class TestUiApi(BiometricTestCase):
 		with as_user(self.hr):
 			answer = ui.map_user_id(user_id, employee)
 		self.assertEqual((answer["previous"], answer["replayed"]), (user_id, 2))
-		self.assertEqual({self.punch_row(i["uid"]).status for i in items}, {"Pending"})
+		self.assertEqual({self.punch_row(i).status for i in items}, {"Pending"})
 
 	def test_mapping_refuses_an_id_another_employee_has(self):
 		user_id = self.uid("TAKEN")

@@ -296,10 +296,24 @@ export class FakeSite {
         return this.send(res, method, 200, { message: { commands } });
       }
       case "confirm_punches": {
-        // Missing: not staged under that uid for that device (the real endpoint reads Biometric Punch).
-        const uids = Array.isArray(body.uids) ? body.uids.map(String) : [];
+        // Missing: no punch of that device staged with that uid and time (the real endpoint reads Biometric
+        // Punch by name, made of both); `uids` alone is what older sidecars send.
+        const keys: { uid: string; time: string | null }[] = Array.isArray(body.punches)
+          ? (body.punches as { uid?: unknown; time?: unknown }[]).map((p) => ({
+              uid: String(p.uid),
+              time: String(p.time),
+            }))
+          : Array.isArray(body.uids)
+            ? body.uids.map((uid) => ({ uid: String(uid), time: null }))
+            : [];
+        const uids = keys.map((key) => key.uid);
         this.onConfirm?.(String(body.device), uids);
-        const missing = uids.filter((uid) => this.stored.get(uid)?.punch.device !== body.device);
+        const missing = keys
+          .filter(({ uid, time }) => {
+            const stored = this.stored.get(uid)?.punch;
+            return stored?.device !== body.device || (time !== null && stored?.time !== time);
+          })
+          .map((key) => key.uid);
         return this.send(res, method, 200, { message: { missing } });
       }
       case "report_device_users": {

@@ -17,6 +17,15 @@ export interface Punch {
   readonly raw: string;
 }
 
+/** What the site finds a staged punch by: its uid and its device-local time (the two make its name there). */
+export interface PunchKey {
+  readonly uid: string;
+  readonly time: NaiveDateTime;
+}
+
+/** Punches read from a device, uid → time: what a clear or a user delete waits for the site to confirm. */
+export type PunchesRead = ReadonlyMap<string, NaiveDateTime>;
+
 /**
  * The idempotency key: the same punch read twice (pull and push, or after a restart) gets the same uid,
  * so the site's unique index turns a re-read into a "duplicate" answer instead of a second checkin.

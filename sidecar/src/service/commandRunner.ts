@@ -68,7 +68,7 @@ export class CommandRunner {
     this.clearer = new LogClearer({
       withDevice: (device, work) => options.supervisor.withDevice(device, work),
       sink: options.sink,
-      unconfirmed: (device, uids, signal) => options.api.unconfirmedPunches(device, uids, signal),
+      unconfirmed: (device, punches, signal) => options.api.unconfirmedPunches(device, punches, signal),
       ...(options.onSpooled && { onSpooled: options.onSpooled }),
       ...(options.clearConfirmTimeoutMs !== undefined && { confirmTimeoutMs: options.clearConfirmTimeoutMs }),
       ...(options.clearConfirmEveryMs !== undefined && { confirmEveryMs: options.clearConfirmEveryMs }),

@@ -1,9 +1,14 @@
+import type { PunchesRead, PunchKey } from "../domain/punch.js";
 import { type ErrorCode, SidecarError, toSidecarError } from "../errors.js";
 import { sleep } from "../util/abort.js";
 
 export interface ConfirmWaitOptions {
-  /** Asks the site which of these uids it has NOT staged yet (SiteApi.unconfirmedPunches). */
-  readonly unconfirmed: (device: string, uids: readonly string[], signal?: AbortSignal) => Promise<string[]>;
+  /** Asks the site which of these punches it has NOT staged yet (SiteApi.unconfirmedPunches): their uids. */
+  readonly unconfirmed: (
+    device: string,
+    punches: readonly PunchKey[],
+    signal?: AbortSignal,
+  ) => Promise<string[]>;
   readonly timeoutMs: number;
   readonly everyMs: number;
   /** The code of the refusal when time runs out (CLEAR_NOT_CONFIRMED, USER_PUNCHES_UNCONFIRMED). */
@@ -23,16 +28,17 @@ export interface ConfirmWaitOptions {
  */
 export async function waitUntilConfirmed(
   device: string,
-  uids: ReadonlySet<string>,
+  punches: PunchesRead,
   options: ConfirmWaitOptions,
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.timeoutMs;
-  let missing = [...uids];
+  let missing: PunchKey[] = [...punches].map(([uid, time]) => ({ uid, time }));
   let siteError: SidecarError | null = null;
   while (missing.length) {
     try {
-      missing = await options.unconfirmed(device, missing, options.signal);
+      const unconfirmed = new Set(await options.unconfirmed(device, missing, options.signal));
+      missing = missing.filter((key) => unconfirmed.has(key.uid));
       siteError = null;
     } catch (error) {
       siteError = toSidecarError(error, "SITE_UNAVAILABLE");
@@ -44,17 +50,17 @@ export async function waitUntilConfirmed(
         options.code,
         siteError
           ? `${device}: the site could not confirm the punches read (${siteError.code}: ${siteError.message}); ${options.consequence}`
-          : `${device}: ${missing.length} of ${uids.size} punches read are not staged on the site yet; ${options.consequence}`,
+          : `${device}: ${missing.length} of ${punches.size} punches read are not staged on the site yet; ${options.consequence}`,
         {
           details: {
             unconfirmed: missing.length,
-            read: uids.size,
+            read: punches.size,
             ...(siteError && { siteError: siteError.code }),
           },
         },
       );
     }
-    options.onWaiting?.(missing.length, uids.size);
+    options.onWaiting?.(missing.length, punches.size);
     await sleep(options.everyMs, options.signal);
   }
 }

@@ -1,9 +1,10 @@
-import type { Punch } from "../domain/punch.js";
+import type { NaiveDateTime } from "../domain/naiveTime.js";
+import type { Punch, PunchesRead } from "../domain/punch.js";
 import type { PunchSink } from "../devices/devicePoller.js";
 import type { ReadResult, RecordReject } from "../drivers/driver.js";
 import { DeviceError, SidecarError } from "../errors.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
-import { waitUntilConfirmed } from "./confirmWait.js";
+import { type ConfirmWaitOptions, waitUntilConfirmed } from "./confirmWait.js";
 import type { DeviceRuntime } from "./deviceSupervisor.js";
 
 const APPEND_BATCH = 1000;
@@ -13,8 +14,8 @@ export interface LogClearerOptions {
   readonly withDevice: <T>(device: string, work: () => Promise<T>) => Promise<T>;
   /** The spool: resolves once the punches are on disk. */
   readonly sink: PunchSink;
-  /** Asks the site which of these uids it has NOT staged yet (Biometric Punch named by uid). */
-  readonly unconfirmed: (device: string, uids: readonly string[], signal?: AbortSignal) => Promise<string[]>;
+  /** Asks the site which of these punches it has NOT staged yet (SiteApi.unconfirmedPunches): their punchesRead. */
+  readonly unconfirmed: ConfirmWaitOptions["unconfirmed"];
   /** Punches were spooled: upload now. */
   readonly onSpooled?: () => void;
   /** How long to wait for the site to stage every punch read before giving up (not clearing). */
@@ -92,21 +93,21 @@ export class LogClearer {
       }
     });
     this.options.onSpooled?.();
-    const { uids, records, unreadable, capacity } = read;
+    const { punchesRead, records, unreadable, capacity } = read;
     this.log.info(
-      { device, records, punches: uids.size, unreadable: unreadable.length },
+      { device, records, punches: punchesRead.size, unreadable: unreadable.length },
       "log read for clearing",
     );
 
-    onStep("confirm", `waiting for the site to confirm ${uids.size} punches`);
-    await this.waitForConfirmation(device, uids, onStep, signal);
+    onStep("confirm", `waiting for the site to confirm ${punchesRead.size} punches`);
+    await this.waitForConfirmation(device, punchesRead, onStep, signal);
 
     onStep("clear", "checking the log again and clearing it");
     const result = await this.options.withDevice(device, async () => {
       try {
         const outcome = await clearLog({
           ...(signal && { signal }),
-          verify: (onDevice) => verifyConfirmed(device, onDevice, uids, unreadable.length),
+          verify: (onDevice) => verifyConfirmed(device, onDevice, punchesRead, unreadable.length),
         });
         await runtime.poller.resetCursor();
         return outcome;
@@ -117,7 +118,7 @@ export class LogClearer {
     this.log.info({ device, cleared: result.cleared, remaining: result.remaining }, "device log cleared");
     return {
       records,
-      confirmed: uids.size,
+      confirmed: punchesRead.size,
       cleared: result.cleared,
       remaining: result.remaining,
       unreadable,
@@ -126,15 +127,15 @@ export class LogClearer {
   }
 
   private async spoolAll(result: ReadResult): Promise<{
-    uids: Set<string>;
+    punchesRead: PunchesRead;
     records: number;
     unreadable: readonly RecordReject[];
     capacity?: number;
   }> {
-    const uids = new Set<string>();
+    const punchesRead = new Map<string, NaiveDateTime>();
     let batch: Punch[] = [];
     for (const punch of result.punches()) {
-      uids.add(punch.uid);
+      punchesRead.set(punch.uid, punch.time);
       batch.push(punch);
       if (batch.length === APPEND_BATCH) {
         await this.options.sink.append(batch);
@@ -143,7 +144,7 @@ export class LogClearer {
     }
     if (batch.length) await this.options.sink.append(batch);
     return {
-      uids,
+      punchesRead,
       records: result.deviceRecordCount,
       unreadable: result.rejects,
       ...(result.deviceRecordCapacity && { capacity: result.deviceRecordCapacity }),
@@ -152,11 +153,11 @@ export class LogClearer {
 
   private async waitForConfirmation(
     device: string,
-    uids: ReadonlySet<string>,
+    punchesRead: PunchesRead,
     onStep: (step: ClearStep, detail: string) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    await waitUntilConfirmed(device, uids, {
+    await waitUntilConfirmed(device, punchesRead, {
       unconfirmed: this.options.unconfirmed,
       timeoutMs: this.options.confirmTimeoutMs ?? 120_000,
       everyMs: this.options.confirmEveryMs ?? 2_000,
@@ -176,7 +177,7 @@ export class LogClearer {
 function verifyConfirmed(
   device: string,
   onDevice: ReadResult,
-  confirmed: ReadonlySet<string>,
+  confirmed: PunchesRead,
   unreadableBefore: number,
 ): void {
   let unknown = 0;

@@ -1,5 +1,6 @@
 import type { DeleteMode, DeleteUserResult } from "../domain/deviceUser.js";
-import type { Punch } from "../domain/punch.js";
+import type { NaiveDateTime } from "../domain/naiveTime.js";
+import type { Punch, PunchesRead } from "../domain/punch.js";
 import type { PunchSink } from "../devices/devicePoller.js";
 import type { DeviceDriver } from "../drivers/driver.js";
 import { SidecarError } from "../errors.js";
@@ -14,10 +15,10 @@ export interface UserDeleterOptions {
   /** Where the user's punches go before anything is deleted (the spool): resolves once they are on disk. */
   readonly sink: PunchSink;
   /**
-   * Resolves once the site has these punches (uids), or throws USER_PUNCHES_UNCONFIRMED: the service waits for
+   * Resolves once the site has these punches, or throws USER_PUNCHES_UNCONFIRMED: the service waits for
    * confirm_punches (service/confirmWait.ts); the CLI, which has no site, decides by its own rule.
    */
-  readonly confirm: (device: string, uids: ReadonlySet<string>, signal?: AbortSignal) => Promise<void>;
+  readonly confirm: (device: string, punches: PunchesRead, signal?: AbortSignal) => Promise<void>;
   readonly onSpooled?: () => void;
   readonly logger?: Logger;
 }
@@ -94,14 +95,14 @@ export class UserDeleter {
     driver: DeviceDriver,
     userId: string,
     signal?: AbortSignal,
-  ): Promise<Set<string>> {
+  ): Promise<PunchesRead> {
     // A window (even an open one) makes cursor-keeping drivers read everything instead of what is new.
     const result = await driver.readPunches({ window: {}, userId, ...(signal && { signal }) });
-    const uids = new Set<string>();
+    const punchesRead = new Map<string, NaiveDateTime>();
     let batch: Punch[] = [];
     for (const punch of result.punches()) {
       if (punch.user_id !== userId) continue;
-      uids.add(punch.uid);
+      punchesRead.set(punch.uid, punch.time);
       batch.push(punch);
       if (batch.length === APPEND_BATCH) {
         await this.options.sink.append(batch);
@@ -109,6 +110,6 @@ export class UserDeleter {
       }
     }
     if (batch.length) await this.options.sink.append(batch);
-    return uids;
+    return punchesRead;
   }
 }

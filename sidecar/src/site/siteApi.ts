@@ -1,6 +1,7 @@
 import type { BiometricTemplate } from "../domain/biometricTemplate.js";
 import { z } from "zod";
 import type { UserRecord } from "../domain/deviceUser.js";
+import type { PunchKey } from "../domain/punch.js";
 import { SiteError } from "../errors.js";
 import type { SiteClient } from "./siteClient.js";
 
@@ -48,7 +49,7 @@ export const commandTypes = [
   "template_set",
 ] as const;
 
-/** uids per confirm_punches call (each ≤ 64 characters: ~130 KB of request). */
+/** Punches per confirm_punches call (each {uid: 64 characters, time}: ~500 KB of request). */
 const CONFIRM_CHUNK = 2000;
 
 const confirmSchema = z.object({ missing: z.array(z.string()) });
@@ -165,17 +166,26 @@ export class SiteApi {
   }
 
   /**
-   * Which of these punches the site has NOT staged (no Biometric Punch under that uid): what a clear waits
-   * for. Asked in chunks; the answer lists the missing uids only.
+   * Which of these punches the site has NOT staged (no Biometric Punch of that device with that uid and time):
+   * what a clear waits for. Asked in chunks; the answer lists the missing uids only. The time goes along
+   * because the site finds a punch by its time and uid (its primary key), not by the uid alone.
    */
-  async unconfirmedPunches(device: string, uids: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  async unconfirmedPunches(
+    device: string,
+    punches: readonly PunchKey[],
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     const missing: string[] = [];
-    for (let i = 0; i < uids.length; i += CONFIRM_CHUNK) {
+    for (let i = 0; i < punches.length; i += CONFIRM_CHUNK) {
       const answer = parse(
         confirmSchema,
         await this.client.call(
           `${METHOD}.confirm_punches`,
-          { sidecar: this.sidecar, device, uids: uids.slice(i, i + CONFIRM_CHUNK) },
+          {
+            sidecar: this.sidecar,
+            device,
+            punches: punches.slice(i, i + CONFIRM_CHUNK).map(({ uid, time }) => ({ uid, time })),
+          },
           signal,
         ),
         "confirm_punches",

@@ -98,7 +98,7 @@ export async function runUsers(
           withDevice: (_device, work) => work(),
           // No site here: nothing is spooled, the punches stay on the device; the rule is below.
           sink: { append: () => Promise.resolve() },
-          confirm: (_device, uids) => confirmWithoutSite(userId, uids.size, plan.punchesSaved),
+          confirm: (_device, punches) => confirmWithoutSite(userId, punches.size, plan.punchesSaved),
           logger,
         });
         const result = await deleter.delete({
