@@ -11,13 +11,14 @@
 //      sample (BENCH_SINGLE, default 1,000), on the same site;
 //   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (3,000);
 //   4. processing alone: BENCH_BACKLOG (20,000) punches staged while the bench's RQ workers are held (RQ's
-//      suspend flag), then released; the time until none is Pending, with as many RQ workers as the bench runs
-//      (start the bench with 1, 2, 4 workers and run again to compare; processing runs one job per worker);
+//      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS ("1,2":
+//      RQ workers and as many processing jobs; the workers the bench lacks are started for the run and
+//      stopped after it, so start the bench with one worker);
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
 //   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
 // (as for the Frappe tests). Takes a while: the history load is 5-15 minutes on 2 cores (once), the one-by-one
-// samples a few. BENCH_BACKLOG_ONLY=1 runs step 4 alone (to compare 1, 2, 4 workers quickly, after a full run).
+// samples a few. BENCH_BACKLOG_ONLY=1 runs step 4 alone (to compare workers quickly, after a full run).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -42,6 +43,7 @@ import {
   untilProcessed,
   userId,
 } from "./clients/siteBench.js";
+import { benchWorkers } from "./clients/benchWorkers.js";
 
 const BENCH = need("BSYNC_BENCH");
 const SITE = need("BSYNC_SITE");
@@ -51,6 +53,11 @@ const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 3_000);
 const BACKLOG = num("BENCH_BACKLOG", 20_000);
 const BACKLOG_ONLY = env.BENCH_BACKLOG_ONLY === "1";
 const SINGLE = num("BENCH_SINGLE", 1_000);
+const WORKER_COUNTS = (env.BENCH_WORKERS ?? "1,2").split(",").map((n) => {
+  const count = Number(n);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_WORKERS: ${n} is not a worker count`);
+  return count;
+});
 const HISTORY_DEVICES = 10;
 const CHECKIN_INDEX = "bsync_employee_time";
 
@@ -221,8 +228,7 @@ function withQueue(code: string): string {
 /** RQ's suspend flag: workers finish the job in hand and take no other until resumed. */
 const holdWorkers = (): string => withQueue("from rq.suspension import suspend\nsuspend(queue)");
 const releaseWorkers = (): string => withQueue("from rq.suspension import resume\nresume(queue)");
-const workerCount = (): number =>
-  Number(withQueue("from rq import Worker\nprint(len(Worker.all(connection=queue)))"));
+const workers = benchWorkers(BENCH, SITE, log);
 
 interface Backlog {
   workers: number;
@@ -240,7 +246,6 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   const punches = makePunches(BACKLOG, base);
   const from = punches[0]!.time;
   const to = punches[punches.length - 1]!.time;
-  const workers = workerCount();
   holdWorkers();
   let start: number;
   let staged: Awaited<ReturnType<typeof pushAll>>;
@@ -253,8 +258,33 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   await untilProcessed(from, to);
   const secondsTaken = seconds(start);
   const checkins = await checkinsBetween(from, to, DEVICE);
-  log(`backlog: ${checkins} checkins in ${secondsTaken.toFixed(1)} s with ${workers} RQ worker(s)`);
-  return { workers, stagingSeconds: staged.seconds, checkins, seconds: secondsTaken };
+  log(`backlog: ${checkins} checkins in ${secondsTaken.toFixed(1)} s with ${workers.count()} RQ worker(s)`);
+  return { workers: workers.count(), stagingSeconds: staged.seconds, checkins, seconds: secondsTaken };
+}
+
+/** Processing alone with each of WORKER_COUNTS, one after the other on the same site. */
+async function backlogs(offsetDays: number): Promise<Backlog[]> {
+  const runs: Backlog[] = [];
+  for (const [i, count] of WORKER_COUNTS.entries()) {
+    runs.push(await workers.withWorkers(count, () => backlog(offsetDays + i * 40)));
+  }
+  return runs;
+}
+
+function backlogTable(runs: Backlog[]): string {
+  const base = runs[0]!;
+  const rate = (run: Backlog): number => run.checkins / run.seconds;
+  return renderTable(
+    ["RQ workers", "processing jobs", "punches", "seconds", "checkins /s", `÷ ${base.workers} worker(s)`],
+    runs.map((run) => [
+      run.workers,
+      run.workers,
+      run.checkins,
+      Number(run.seconds.toFixed(1)),
+      Math.round(rate(run)),
+      Number((rate(run) / rate(base)).toFixed(2)),
+    ]),
+  );
 }
 
 const median = (values: number[]): number =>
@@ -350,11 +380,9 @@ async function main(): Promise<void> {
   )[0]!;
   log(`site holds ${sizes[0]} Employee Checkins and ${sizes[1]} staged punches`);
   if (BACKLOG_ONLY) {
-    const only = await backlog(6000);
-    console.log(
-      `\nProcessing alone: ${Math.round(only.checkins / only.seconds)} checkins/s with ${only.workers} RQ ` +
-        `worker(s) (${only.checkins} punches); staging alone ${Math.round(BACKLOG / only.stagingSeconds)} punches/s.`,
-    );
+    const runs = await backlogs(6000);
+    console.log(`\nProcessing alone (punches staged while the workers were held):\n`);
+    console.log(backlogTable(runs));
     return;
   }
 
@@ -366,7 +394,7 @@ async function main(): Promise<void> {
   } finally {
     sql(`alter table \`tabEmployee Checkin\` add index if not exists \`${CHECKIN_INDEX}\` (employee, time)`);
   }
-  const alone = await backlog(6000);
+  const alone = await backlogs(6000);
   const page = await pageTimings();
   const plan = plans();
 
@@ -389,13 +417,13 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    `\nProcessing alone (${alone.checkins} punches staged while the workers were held): ` +
-      `${rate(alone.checkins, alone.seconds)} checkins/s with ${alone.workers} RQ worker(s); ` +
-      `staging alone (the workers held) ${rate(BACKLOG, alone.stagingSeconds)} punches/s.`,
+    `\nProcessing alone (punches staged while the workers were held; staging alone ` +
+      `${rate(BACKLOG, alone[0]!.stagingSeconds)} punches/s):\n`,
   );
+  console.log(backlogTable(alone));
   console.log(
     `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index);` +
-      ` 2 workers ≥ 1.5× one (compare runs).`,
+      ` 2 workers ≥ 1.5× one.`,
   );
   console.log("\nThe HR page on this site (median of 5 calls, ms; goal ≤ 300):\n");
   console.log(renderTable(["page", "call", "ms"], page));

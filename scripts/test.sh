@@ -70,10 +70,12 @@ if [ -n "${BSYNC_BENCH:-}" ] && [ -n "${BSYNC_SITE:-}" ]; then
     flock 9
   fi
   if bash scripts/bench-services.sh "$BSYNC_BENCH" "$BSYNC_SITE"; then
+    # The HR page's build on the bench (bench build) is not in the repo: kept, not deleted.
     rsync -a --delete \
       --exclude node_modules --exclude .venv --exclude .git --exclude sidecar/dist --exclude demo-output \
       --exclude .tmp --exclude __pycache__ --exclude '*.egg-info' --exclude .pytest_cache \
       --exclude .ruff_cache --exclude .biometric-sidecar \
+      --exclude /biometric_sync/public/frontend --exclude /biometric_sync/www/biometric.html \
       ./ "$app_dir/"
     (
       cd "$BSYNC_BENCH"

@@ -197,8 +197,13 @@ class ChunkRows:
 		"""One INSERT for the chunk's rows. Raises as the database does (the caller falls back)."""
 		if not self.rows:
 			return
-		frappe.db.bulk_insert(
-			DOCTYPE, self.columns, [tuple(row.get(column) for column in self.columns) for row in self.rows]
+		# A parameterised INSERT, not frappe.db.bulk_insert: that builds the statement with pypika, value by value,
+		# which was a sixth of a processing job's CPU (py-spy, issue 12).
+		columns = ", ".join(f"`{column}`" for column in self.columns)
+		row_placeholders = f"({', '.join(['%s'] * len(self.columns))})"
+		frappe.db.sql(
+			f"insert into `tab{DOCTYPE}` ({columns}) values {', '.join([row_placeholders] * len(self.rows))}",
+			[row.get(column) for row in self.rows for column in self.columns],
 		)
 		# The one generic hook with an effect here: Desk's notification counts for the doctype.
 		from frappe.desk.notifications import clear_doctype_notifications

@@ -1,0 +1,71 @@
+// The bench's RQ workers for the history benchmark's processing runs: how many serve the default queue, extra
+// ones started for a run and stopped after it, and the site's `biometric_sync_processing_jobs` set to match, so
+// that one run compares 1, 2, 4 workers side by side on the same site. Asserts nothing.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import path from "node:path";
+
+export interface BenchWorkers {
+  /** RQ workers registered for this bench (any queue). */
+  count(): number;
+  /** Runs `fn` with `workers` RQ workers and as many processing jobs; restores the site config after. */
+  withWorkers<T>(workers: number, fn: () => Promise<T>): Promise<T>;
+}
+
+export function benchWorkers(bench: string, site: string, log: (line: string) => void): BenchWorkers {
+  const python = path.join(bench, "env", "bin", "python");
+  const sites = path.join(bench, "sites");
+  const frappe = (...args: string[]): string =>
+    execFileSync(python, ["-m", "frappe.utils.bench_helper", "frappe", ...args], {
+      cwd: sites,
+      encoding: "utf8",
+    }).trim();
+  const withQueue = (code: string): string => {
+    const config = path.join(sites, "common_site_config.json");
+    const setup =
+      "import json\nfrom redis import Redis\n" +
+      `queue = Redis.from_url(json.load(open(${JSON.stringify(config)}))["redis_queue"])\n`;
+    return execFileSync(python, ["-c", setup + code], { encoding: "utf8" }).trim();
+  };
+  const count = (): number =>
+    Number(withQueue("from rq import Worker\nprint(len(Worker.all(connection=queue)))"));
+
+  async function untilCount(wanted: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (count() !== wanted) {
+      if (Date.now() > deadline) throw new Error(`the bench did not reach ${wanted} RQ workers in 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async function withWorkers<T>(workers: number, fn: () => Promise<T>): Promise<T> {
+    const running = count();
+    if (running > workers) {
+      throw new Error(
+        `the bench already runs ${running} RQ workers: start it with fewer to measure ${workers}`,
+      );
+    }
+    const logFile = openSync(path.join(bench, "logs", "biometric_sync-benchmark-workers.log"), "a");
+    const extra: ChildProcess[] = [];
+    for (let i = running; i < workers; i++) {
+      extra.push(
+        spawn(python, ["-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "default"], {
+          cwd: sites,
+          stdio: ["ignore", logFile, logFile],
+        }),
+      );
+    }
+    frappe("--site", site, "set-config", "biometric_sync_processing_jobs", String(workers));
+    try {
+      await untilCount(workers);
+      log(`${workers} RQ worker(s) (${extra.length} started for this run), ${workers} processing job(s)`);
+      return await fn();
+    } finally {
+      frappe("--site", site, "set-config", "biometric_sync_processing_jobs", "1");
+      for (const child of extra) child.kill("SIGTERM"); // RQ's warm shutdown: the job in hand finishes
+      await untilCount(running).catch((error: unknown) => log(String(error)));
+    }
+  }
+
+  return { count, withWorkers };
+}
