@@ -2,13 +2,15 @@
 // ones started for a run and stopped after it, and the site's `biometric_sync_processing_jobs` set to match, so
 // that one run compares 1, 2, 4 workers side by side on the same site. Asserts nothing.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import path from "node:path";
+
+const JOBS_KEY = "biometric_sync_processing_jobs";
 
 export interface BenchWorkers {
   /** RQ workers registered for this bench (any queue). */
   count(): number;
-  /** Runs `fn` with `workers` RQ workers and as many processing jobs; restores the site config after. */
+  /** Runs `fn` with `workers` RQ workers and as many processing jobs; the site config as it was after. */
   withWorkers<T>(workers: number, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -55,13 +57,22 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
         }),
       );
     }
-    frappe("--site", site, "set-config", "biometric_sync_processing_jobs", String(workers));
+    const configPath = path.join(sites, site, "site_config.json");
+    const before = (JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>)[JOBS_KEY];
+    frappe("--site", site, "set-config", JOBS_KEY, String(workers));
     try {
       await untilCount(workers);
       log(`${workers} RQ worker(s) (${extra.length} started for this run), ${workers} processing job(s)`);
       return await fn();
     } finally {
-      frappe("--site", site, "set-config", "biometric_sync_processing_jobs", "1");
+      // Frappe's set-config removes a key set to "None".
+      frappe(
+        "--site",
+        site,
+        "set-config",
+        JOBS_KEY,
+        before === undefined ? "None" : typeof before === "string" ? before : JSON.stringify(before),
+      );
       for (const child of extra) child.kill("SIGTERM"); // RQ's warm shutdown: the job in hand finishes
       await untilCount(running).catch((error: unknown) => log(String(error)));
     }

@@ -271,7 +271,7 @@ export async function untilProcessed(
   return countsByStatus(from, to, device);
 }
 
-async function pendingBetween(from: string, to: string, device: string): Promise<number> {
+export async function pendingBetween(from: string, to: string, device: string): Promise<number> {
   return admin.call<number>("frappe.client.get_count", {
     doctype: "Biometric Punch",
     filters: [

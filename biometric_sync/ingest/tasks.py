@@ -31,19 +31,15 @@ WHOLE: Partition = (0, 1)
 
 
 def partition_count() -> int:
-	"""How many processing jobs run side by side: ``biometric_sync_processing_jobs`` of the site config (default
-	1), at most one per RQ worker serving the default queue and at most MAX_PARTITIONS. A device user id (one
-	employee) always falls in the same partition, so two jobs never insert checkins for the same employee at
-	once (HRMS's duplicate check is not safe against that).
+	"""How many processing jobs run side by side: one per RQ worker serving the default queue, at most
+	MAX_PARTITIONS, and at most ``biometric_sync_processing_jobs`` of the site config when it is set (1 keeps
+	processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
+	insert checkins for the same employee at once (HRMS's duplicate check is not safe against that).
 
-	One by default because that was fastest where it was measured (issue 12, 2 cores, 1.1-1.5 million checkins
-	and punches, a 40,000-punch backlog): one job at 2,900-3,700 checkins/s, two jobs on two workers at
-	2,250-2,850/s, with MariaDB's buffer pool at 128 MB and at 2 GB alike. Not for want of CPU (half of it idle
-	with two jobs); where the two wait on each other is not found yet. A bigger server can try more with the
-	setting and ``BENCH_BACKLOG_ONLY=1 benchmarks/site-history.ts``."""
-	wanted = cint(frappe.conf.get("biometric_sync_processing_jobs") or 1)
-	if wanted <= 1:
-		return 1
+	Measured (issue 12, 2 cores, a site with 1.1 million checkins and punches, a 40,000-60,000-punch backlog
+	staged while the workers were held): two jobs on two workers process it 1.6-1.8 times as fast as one. An
+	earlier measurement that found two slower had let the first job run during the staging, which made one
+	worker look faster (``benchmarks/site-history.ts``)."""
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
@@ -51,7 +47,10 @@ def partition_count() -> int:
 		workers = sum(1 for worker in get_workers() if default in worker.queue_names())
 	except Exception:
 		workers = 1
-	return max(1, min(MAX_PARTITIONS, wanted, workers))
+	count = min(MAX_PARTITIONS, workers)
+	if frappe.conf.get("biometric_sync_processing_jobs"):
+		count = min(count, cint(frappe.conf.get("biometric_sync_processing_jobs")))
+	return max(1, count)
 
 
 def job_ids(partition: Partition) -> tuple[str, str]:

@@ -305,12 +305,21 @@ class TestProcessingBatches(BiometricTestCase):
 			[(f"{tasks.PROCESS_JOB_ID}:{i}of3", [i, 3]) for i in range(3)],
 		)
 
-	def test_one_processing_job_unless_the_site_config_asks_for_more(self):
+	def test_one_processing_job_per_worker_unless_the_site_config_caps_them(self):
 		from frappe.utils.background_jobs import generate_qname
 
-		worker = type("Worker", (), {"queue_names": lambda self: [generate_qname("default")]})()
-		with patch("frappe.utils.background_jobs.get_workers", return_value=[worker] * 3):
-			self.assertEqual(unpatched_partition_count(), 1)  # the measured default, whatever the workers
+		default = type("Worker", (), {"queue_names": lambda self: [generate_qname("default")]})()
+		long_only = type("Worker", (), {"queue_names": lambda self: [generate_qname("long")]})()
+		with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": None}):
+			with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 3 + [long_only]):
+				self.assertEqual(unpatched_partition_count(), 3)  # workers serving the default queue
+			with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 6):
+				self.assertEqual(unpatched_partition_count(), tasks.MAX_PARTITIONS)
+			with patch("frappe.utils.background_jobs.get_workers", return_value=[]):
+				self.assertEqual(unpatched_partition_count(), 1)  # a job waits for a worker to come
+		with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 3):
+			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 1}):
+				self.assertEqual(unpatched_partition_count(), 1)
 			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 2}):
 				self.assertEqual(unpatched_partition_count(), 2)
 			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 8}):
