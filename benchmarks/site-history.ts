@@ -392,6 +392,10 @@ function plans(): string[][] {
       "select name, site_time, status from `tabBiometric Punch` force index (bsync_device_site_time) where device = 'History Gate 3' order by site_time desc, name desc limit 50",
     ],
     [
+      "punches of one device user id (ui.punches)",
+      "select name from `tabBiometric Punch` where device_user_id = 'BENCH0008' order by site_time desc, name desc limit 50",
+    ],
+    [
       "retention",
       "select name from `tabBiometric Punch` where creation < '2025-01-01' and status in ('Processed', 'Duplicate', 'Skipped') order by creation limit 10000",
     ],

@@ -18,6 +18,9 @@ OWN_INDEXES: dict[str, list[tuple[str, list[str]]]] = {
 		("bsync_device_status_site_time", ["device", "status", "site_time"]),
 		# The Punches page searching one device, newest first.
 		("bsync_device_site_time", ["device", "site_time"]),
+		# The Punches page searching one device user id, newest first: through the one-column index MariaDB read
+		# and sorted every punch of that user id (365 ms at 3,400 punches each on the history site; 10-18 ms so).
+		("bsync_user_id_site_time", ["device_user_id", "site_time"]),
 		# The Unmapped page (status = 'Unmapped', grouped by device user id) and replay by device user id.
 		("bsync_status_user_id", ["status", "device_user_id"]),
 		# A run's punches (the Sync Log page) and retention unlinking pruned logs.

@@ -49,6 +49,12 @@ HOT_QUERIES = [
 		"bsync_device_site_time",
 	),
 	(
+		"Punches page: one device user id, newest first",
+		"select name from `tabBiometric Punch` where device_user_id = '17' "
+		"order by site_time desc, name desc limit 50",
+		"bsync_user_id_site_time",
+	),
+	(
 		"Sync logs page, newest first",
 		"select name from `tabBiometric Sync Log` order by started desc, name desc limit 50",
 		"bsync_started",
