@@ -11,6 +11,7 @@ follow-up run is queued behind it after the commit (deduplicated too). So there 
 with more than one RQ worker they can run at the same time, each locking its own chunks (SKIP LOCKED).
 """
 
+import os
 from functools import partial
 
 import frappe
@@ -32,14 +33,15 @@ WHOLE: Partition = (0, 1)
 
 def partition_count() -> int:
 	"""How many processing jobs run side by side: one per RQ worker serving the default queue, at most
-	MAX_PARTITIONS, and at most ``biometric_sync_processing_jobs`` of the site config when it is set (1 keeps
-	processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
+	MAX_PARTITIONS and at most one per CPU of this machine, and at most ``biometric_sync_processing_jobs`` of the
+	site config when it is set (1 keeps processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
 	insert checkins for the same employee at once (HRMS's duplicate check is not safe against that).
 
 	Measured (issue 12, 2 cores, a site with 1.1 million checkins and punches, a 40,000-60,000-punch backlog
-	staged while the workers were held): two jobs on two workers process it 1.6-1.8 times as fast as one. An
-	earlier measurement that found two slower had let the first job run during the staging, which made one
-	worker look faster (``benchmarks/site-history.ts``)."""
+	staged while the workers were held): two jobs on two workers process it 1.33-1.76 times as fast as one (four
+	runs), four jobs on four workers 0.88 times (hence one per CPU). An earlier measurement that found two slower
+	had let the first job run during the staging, which made one worker look faster
+	(``benchmarks/site-history.ts``)."""
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
@@ -47,7 +49,7 @@ def partition_count() -> int:
 		workers = sum(1 for worker in get_workers() if default in worker.queue_names())
 	except Exception:
 		workers = 1
-	count = min(MAX_PARTITIONS, workers)
+	count = min(MAX_PARTITIONS, workers, os.cpu_count() or 1)
 	if frappe.conf.get("biometric_sync_processing_jobs"):
 		count = min(count, cint(frappe.conf.get("biometric_sync_processing_jobs")))
 	return max(1, count)

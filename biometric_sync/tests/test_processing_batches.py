@@ -310,14 +310,17 @@ class TestProcessingBatches(BiometricTestCase):
 
 		default = type("Worker", (), {"queue_names": lambda self: [generate_qname("default")]})()
 		long_only = type("Worker", (), {"queue_names": lambda self: [generate_qname("long")]})()
-		with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": None}):
+		cpus = patch("os.cpu_count", return_value=8)
+		with cpus, patch.dict(frappe.conf, {"biometric_sync_processing_jobs": None}):
 			with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 3 + [long_only]):
 				self.assertEqual(unpatched_partition_count(), 3)  # workers serving the default queue
 			with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 6):
 				self.assertEqual(unpatched_partition_count(), tasks.MAX_PARTITIONS)
+				with patch("os.cpu_count", return_value=2):
+					self.assertEqual(unpatched_partition_count(), 2)  # four jobs on two cores were slower
 			with patch("frappe.utils.background_jobs.get_workers", return_value=[]):
 				self.assertEqual(unpatched_partition_count(), 1)  # a job waits for a worker to come
-		with patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 3):
+		with cpus, patch("frappe.utils.background_jobs.get_workers", return_value=[default] * 3):
 			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 1}):
 				self.assertEqual(unpatched_partition_count(), 1)
 			with patch.dict(frappe.conf, {"biometric_sync_processing_jobs": 2}):
