@@ -12,7 +12,6 @@
 // fresh user ids): the latency then includes the real ingest's commit.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { SERVICE_NODE_FLAGS } from "../sidecar/src/cli/serviceNodeFlags.js";
 import { renderTable } from "../sidecar/src/cli/table.js";
@@ -26,6 +25,7 @@ import { AdmsTerminal } from "../test/simulators/adms/admsTerminal.js";
 import { HikSimulator } from "../test/simulators/hikvision/hikSimulator.js";
 import { scenario } from "../test/simulators/zk/scenario.js";
 import { ZkSimulator } from "../test/simulators/zk/zkSimulator.js";
+import { freePort } from "../test/support/freePort.js";
 
 const env = process.env;
 const TERMINALS = Number(env.BENCH_TERMINALS ?? 20);
@@ -44,14 +44,6 @@ interface Terminal {
   readonly name: string;
   punch(userId: string): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function zkTerminal(name: string, site: FakeSite): Promise<Terminal> {

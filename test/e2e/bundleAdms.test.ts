@@ -1,23 +1,15 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../sidecar/src/output/csv.js";
+import { freePort } from "../support/freePort.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bundle = path.join(root, "sidecar/dist/biometric-sidecar.mjs");
 const exec = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Two processes of the built bundle, as a user runs them: a simulated ADMS terminal and a pull. */
 describe("the sidecar bundle with an ADMS terminal", () => {

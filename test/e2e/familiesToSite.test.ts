@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { hikEvents, successful } from "../simulators/hikvision/hikEvents.js";
 import { HikSimulator } from "../simulators/hikvision/hikSimulator.js";
 import type { FakeSite } from "../fakes/fakeSite.js";
 import { startFakeSiteWorld } from "../fakes/fakeSiteWorld.js";
+import { freePort } from "../support/freePort.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bundle = path.join(root, "sidecar/dist/biometric-sidecar.mjs");
@@ -18,15 +18,6 @@ const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (probe.address() as net.AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The fake site and socket server, a sidecar config for the bundle, and a way to (re)start the bundle. */
 async function world(devices: Record<string, unknown>[], admsListen: string | null = null) {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../support/freePort.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const script = path.join(root, "scripts/bench-services.sh");
@@ -17,15 +18,6 @@ async function listening(): Promise<number> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as { port: number }).port;
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function fakeBench(common: Record<string, unknown>): Promise<string> {
@@ -70,7 +62,7 @@ describe("scripts/bench-services.sh", () => {
   });
 
   it("names what stays down and exits 3, so that the caller skips instead of failing", async () => {
-    const [db, cache] = [await closedPort(), await listening()];
+    const [db, cache] = [await freePort(), await listening()];
     const bench = await fakeBench({
       db_type: "postgres", // not started by the script: only MariaDB is a machine service it knows
       db_host: "127.0.0.1",
@@ -90,7 +82,7 @@ describe("scripts/bench-services.sh", () => {
     } catch {
       ctx.skip("redis-server is not installed here");
     }
-    const [db, cache] = [await listening(), await closedPort()];
+    const [db, cache] = [await listening(), await freePort()];
     const bench = await fakeBench({
       db_port: db,
       redis_cache: `redis://127.0.0.1:${cache}`,

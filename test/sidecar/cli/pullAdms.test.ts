@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -11,6 +10,7 @@ import { AdmsTerminal, type TerminalPunch } from "../../simulators/adms/admsTerm
 import { terminalPunches } from "../../simulators/adms/terminalPunches.js";
 import { scenario } from "../../simulators/zk/scenario.js";
 import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
+import { freePort } from "../../support/freePort.js";
 
 const SN = "BAZR192360015";
 /** Three days ago: well inside what a terminal may hold and what a pull asks for. */
@@ -21,14 +21,6 @@ let output: string[];
 let errors: string[];
 const cleanup: (() => unknown)[] = [];
 const run = (...argv: string[]) => main([...argv, "--log-level", "silent"], (line) => output.push(line));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A firmware-like terminal pushing to 127.0.0.1:port; it keeps trying until the pull's server is up. */
 function terminal(port: number, punches: readonly TerminalPunch[], serialNumber = SN): AdmsTerminal {

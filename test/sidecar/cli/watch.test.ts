@@ -1,5 +1,4 @@
 import { mkdtemp, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -9,6 +8,7 @@ import { HikSimulator } from "../../simulators/hikvision/hikSimulator.js";
 import { AdmsTerminal } from "../../simulators/adms/admsTerminal.js";
 import { scenario } from "../../simulators/zk/scenario.js";
 import { ZkSimulator } from "../../simulators/zk/zkSimulator.js";
+import { freePort } from "../../support/freePort.js";
 
 let dir: string;
 let output: string[];
@@ -26,14 +26,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Calls `act` once `ready()` holds (the channel is up), while the watch runs. */
 function when(ready: () => boolean, act: () => void): void {
