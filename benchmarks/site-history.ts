@@ -11,9 +11,10 @@
 //      sample (BENCH_SINGLE, default 1,000), on the same site;
 //   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (3,000);
 //   4. processing alone: BENCH_BACKLOG (20,000) punches staged while the bench's RQ workers are held (RQ's
-//      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS ("1,2":
-//      RQ workers and as many processing jobs; the workers the bench lacks are started for the run and
-//      stopped after it, so start the bench with one worker);
+//      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS (RQ workers
+//      and as many processing jobs; default "1,2,1,2,1,2": runs vary by a third here, so each count's median is
+//      compared; the workers the bench lacks are started for the run and stopped after it, so start the bench
+//      with one worker);
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
 //   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
@@ -54,7 +55,7 @@ const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 3_000);
 const BACKLOG = num("BENCH_BACKLOG", 20_000);
 const BACKLOG_ONLY = env.BENCH_BACKLOG_ONLY === "1";
 const SINGLE = num("BENCH_SINGLE", 1_000);
-const WORKER_COUNTS = (env.BENCH_WORKERS ?? "1,2").split(",").map((n) => {
+const WORKER_COUNTS = (env.BENCH_WORKERS ?? "1,2,1,2,1,2").split(",").map((n) => {
   const count = Number(n);
   if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_WORKERS: ${n} is not a worker count`);
   return count;
@@ -204,8 +205,8 @@ async function leg(label: string, count: number, offsetDays: number): Promise<Le
   const to = batched[batched.length - 1]!.time;
   const start = performance.now();
   const staged = await pushAll(batched);
-  await untilProcessed(from, to);
-  const e2eSeconds = seconds(start);
+  const { doneAt } = await untilProcessed(from, to);
+  const e2eSeconds = (doneAt - start) / 1000;
   const checkins = await checkinsBetween(from, to, DEVICE);
   const single = await postOneByOne(singles, `${DEVICE} (one by one)`);
   log(
@@ -277,8 +278,8 @@ async function backlog(offsetDays: number): Promise<Backlog> {
     releaseWorkers();
     start = performance.now();
   }
-  await untilProcessed(from, to);
-  const secondsTaken = seconds(start);
+  const { doneAt } = await untilProcessed(from, to);
+  const secondsTaken = (doneAt - start) / 1000;
   const checkins = await checkinsBetween(from, to, DEVICE);
   log(
     `backlog: ${checkins} checkins, ${pendingAtRelease} of them processed in ${secondsTaken.toFixed(1)} s ` +
@@ -301,31 +302,40 @@ async function backlogs(offsetDays: number): Promise<Backlog[]> {
   return runs;
 }
 
-function backlogTable(runs: Backlog[]): string {
-  const base = runs[0]!;
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Each worker count's median over its runs, and its ratio to the first count's median: one run of each varies by
+ * a third on this machine (a shared VM), so BENCH_WORKERS repeats them, alternating (the default "1,2,1,2,1,2").
+ */
+function backlogSummary(runs: Backlog[]): string {
   const rate = (run: Backlog): number => run.checkins / run.seconds;
+  const counts = [...new Set(runs.map((run) => run.workers))];
+  const medians = counts.map((count) => median(runs.filter((run) => run.workers === count).map(rate)));
   return renderTable(
-    [
-      "RQ workers",
-      "processing jobs",
-      "Pending at release",
-      "seconds",
-      "checkins /s",
-      `÷ ${base.workers} worker(s)`,
-    ],
+    ["RQ workers", "runs", "median checkins /s", `÷ ${counts[0]} worker(s)`],
+    counts.map((count, i) => [
+      count,
+      runs.filter((run) => run.workers === count).length,
+      Math.round(medians[i]!),
+      Number((medians[i]! / medians[0]!).toFixed(2)),
+    ]),
+  );
+}
+
+function backlogTable(runs: Backlog[]): string {
+  return renderTable(
+    ["RQ workers", "processing jobs", "Pending at release", "seconds", "checkins /s"],
     runs.map((run) => [
       run.workers,
       run.workers,
       run.checkins,
       Number(run.seconds.toFixed(1)),
-      Math.round(rate(run)),
-      Number((rate(run) / rate(base)).toFixed(2)),
+      Math.round(run.checkins / run.seconds),
     ]),
   );
 }
-
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function pageTimings(): Promise<(string | number)[][]> {
   const calls: [string, string, Record<string, unknown>][] = [
@@ -424,6 +434,7 @@ async function main(): Promise<void> {
     const runs = await backlogs(6000);
     console.log(`\nProcessing alone (punches staged while the workers were held):\n`);
     console.log(backlogTable(runs));
+    console.log(`\n${backlogSummary(runs)}`);
     return;
   }
 
@@ -462,6 +473,7 @@ async function main(): Promise<void> {
       `${rate(BACKLOG, alone[0]!.stagingSeconds)} punches/s):\n`,
   );
   console.log(backlogTable(alone));
+  console.log(`\n${backlogSummary(alone)}`);
   console.log(
     `\nGoals: processing ≥ 150/s with one worker, staging ≥ 2,000/s, end to end ≥ 10× one by one (with the index);` +
       ` 2 workers ≥ 1.5× one.`,

@@ -37,7 +37,6 @@ import {
   postOneByOne,
   pushAll,
   pushStats,
-  seconds,
   tickSummary,
   untilProcessed,
   watchTicks,
@@ -66,8 +65,8 @@ async function main(): Promise<void> {
   log(
     `staged ${staged.created} new (+${staged.other} other) in ${staged.seconds.toFixed(2)} s, ${pushStats.retries} batches retried`,
   );
-  const counts = await untilProcessed(batchedFrom, batchedTo);
-  const e2eSeconds = seconds(e2eStart);
+  const { doneAt, counts } = await untilProcessed(batchedFrom, batchedTo);
+  const e2eSeconds = (doneAt - e2eStart) / 1000;
   const processingSeconds = e2eSeconds - staged.seconds;
   const tickRuns = await ticks.stop();
   const pendingLeft = counts.get("Pending") ?? 0;

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import frappe
 from frappe.utils import now_datetime
 
+from biometric_sync import bulk_sql
 from biometric_sync.ingest.schema import CleanPunch, PunchError, validate_punch
 from biometric_sync.ingest.timezones import convert_wall_time, is_valid_time_zone
 from biometric_sync.ingest.uid import staging_name
@@ -117,7 +118,7 @@ def insert_rows(rows: dict[str, tuple]) -> dict[str, str]:
 	ordered = [rows[name] for name in sorted(rows)]
 	frappe.db.savepoint("bsync_stage")
 	try:
-		frappe.db.bulk_insert(DOCTYPE, list(COLUMNS), ordered)
+		bulk_sql.insert(DOCTYPE, COLUMNS, ordered)
 	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
 		raise
 	except Exception as error:
@@ -132,7 +133,7 @@ def insert_rows(rows: dict[str, tuple]) -> dict[str, str]:
 def _insert_one(row: tuple) -> str:
 	frappe.db.savepoint("bsync_row")
 	try:
-		frappe.db.bulk_insert(DOCTYPE, list(COLUMNS), [row])
+		bulk_sql.insert(DOCTYPE, COLUMNS, [row])
 	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
 		raise
 	except Exception as error:

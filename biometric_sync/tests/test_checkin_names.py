@@ -2,8 +2,8 @@
 Frappe's naming wherever something else takes part in it."""
 
 import frappe
-from frappe.model.naming import NamingSeries
-from frappe.utils import add_days, getdate
+from frappe.model.naming import NamingSeries, parse_naming_series
+from frappe.utils import add_days, getdate, now_datetime
 
 from biometric_sync.api.ingest import push_punches
 from biometric_sync.ingest import checkin_names
@@ -111,6 +111,39 @@ class TestCheckinNames(BiometricTestCase):
 
 		numbers = [n for got in run_threads(worker, worker) for n in got]
 		self.assertEqual(sorted(numbers), list(range(1, 241)))
+
+	def test_a_series_of_dates_and_text_names_a_chunk_from_one_template(self):
+		series = f"BSD{self.token}-.YYYY.-.MM.-.###"
+		names = checkin_names.ReservedNames(series)
+		self.assertTrue(names.fixed)
+		today = now_datetime()
+		prefix = f"BSD{self.token}-{today:%Y}-{today:%m}-"
+		self.addCleanup(self.drop_series, prefix)
+		try:
+			names.expect(3)
+			got = [
+				names.name_for(frappe._dict(doctype="Employee Checkin", employee=f"E-{i}")) for i in range(3)
+			]
+		finally:
+			names.close()
+		self.assertEqual(got, [f"{prefix}001", f"{prefix}002", f"{prefix}003"])
+		# Frappe's own naming (HRMS's endpoint, the mobile app) goes on from there.
+		self.assertEqual(parse_naming_series(series), f"{prefix}004")
+		frappe.db.rollback()
+
+	def test_a_series_with_a_field_of_the_checkin_is_worked_out_for_each_checkin(self):
+		series = f"BSF{self.token}-.employee.-.####"
+		names = checkin_names.ReservedNames(series)
+		self.assertFalse(names.fixed)
+		self.addCleanup(self.drop_series, f"BSF{self.token}-E-1-")
+		self.addCleanup(self.drop_series, f"BSF{self.token}-E-2-")
+		try:
+			names.expect(2)
+			first = names.name_for(frappe._dict(doctype="Employee Checkin", employee="E-1"))
+			second = names.name_for(frappe._dict(doctype="Employee Checkin", employee="E-2"))
+		finally:
+			names.close()
+		self.assertEqual((first, second), (f"BSF{self.token}-E-1-0001", f"BSF{self.token}-E-2-0001"))
 
 	def drop_series(self, prefix: str):
 		frappe.db.delete("Series", {"name": prefix})

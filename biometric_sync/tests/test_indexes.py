@@ -8,6 +8,7 @@ possible key of the query. ``benchmarks/site-history.ts`` prints the plans chose
 import frappe
 
 from biometric_sync import indexes
+from biometric_sync.ingest.processor import outcomes_update
 from biometric_sync.install import after_migrate
 from biometric_sync.tests.factories import BiometricTestCase
 
@@ -158,3 +159,14 @@ class TestIndexes(BiometricTestCase):
 					plan.Extra or ""
 				)
 				self.assertTrue(index in usable or answered_from_an_index, plan)
+
+	def test_the_outcome_update_reaches_punches_through_their_primary_key_only(self):
+		# Writing a chunk's outcomes locks exactly its punches: the outcomes are read first, each punch found
+		# by its name (a scan would lock every punch it reads and block pushes).
+		outcome = {"status": "Processed", "employee": "HR-EMP-1", "site_time": "2026-01-01 09:00:00"}
+		query, params = outcomes_update({"P-1": outcome, "P-2": {"status": "Unmapped", "reason": "none"}})
+		plan = frappe.db.sql(f"explain {query}", params, as_dict=True)
+		punches = [row for row in plan if row.table == "p"]
+		self.assertEqual(len(punches), 1, plan)
+		self.assertEqual((punches[0].type, punches[0].key), ("eq_ref", "PRIMARY"), plan)
+		self.assertEqual(plan[0].table, "<derived2>", plan)
