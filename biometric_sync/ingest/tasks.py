@@ -37,11 +37,10 @@ def partition_count() -> int:
 	site config when it is set (1 keeps processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
 	insert checkins for the same employee at once (HRMS's duplicate check is not safe against that).
 
-	Measured (issue 12, 2 cores, a site with 1.1 million checkins and punches, a 40,000-60,000-punch backlog
-	staged while the workers were held): two jobs on two workers process it 1.33-1.76 times as fast as one (four
-	runs), four jobs on four workers 0.88 times (hence one per CPU). An earlier measurement that found two slower
-	had let the first job run during the staging, which made one worker look faster
-	(``benchmarks/site-history.ts``)."""
+	Measured (issue 12, 2 cores, a site with 3.2 million checkins and punches, a 40,000-punch backlog staged
+	while the workers were held, three runs of each): two jobs on two workers process it 1.57 times as fast as
+	one (medians 3,238 and 2,061 checkins/s); three or four jobs on as many workers were no faster than one
+	(hence one per CPU). ``benchmarks/site-history.ts``."""
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
