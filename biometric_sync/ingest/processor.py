@@ -348,25 +348,24 @@ def shiftless_employees(employees: set[str]) -> set[str]:
 	shift and no Shift Assignment that is submitted and Active (the only ones HRMS considers)."""
 	if not employees:
 		return set()
-	without_default = {
-		row[0]
-		for row in frappe.db.sql(
-			"select `name` from `tabEmployee` where `name` in %(names)s "
-			"and (`default_shift` is null or `default_shift` = '')",
-			{"names": list(employees)},
-		)
-	}
+	without_default = _names(
+		"select `name` from `tabEmployee` where `name` in %(names)s "
+		"and (`default_shift` is null or `default_shift` = '')",
+		employees,
+	)
 	if not without_default:
 		return set()
-	assigned = {
-		row[0]
-		for row in frappe.db.sql(
-			"select distinct `employee` from `tabShift Assignment` "
-			"where `employee` in %(names)s and `docstatus` = 1 and `status` = 'Active'",
-			{"names": list(without_default)},
-		)
-	}
+	assigned = _names(
+		"select distinct `employee` from `tabShift Assignment` "
+		"where `employee` in %(names)s and `docstatus` = 1 and `status` = 'Active'",
+		without_default,
+	)
 	return without_default - assigned
+
+
+def _names(query: str, names: set[str]) -> set[str]:
+	"""The first column of ``query`` run with ``names`` as ``%(names)s``."""
+	return {row[0] for row in frappe.db.sql(query, {"names": list(names)})}
 
 
 def lookup_employees(
