@@ -120,6 +120,16 @@ HOT_QUERIES = [
 ]
 
 
+# This app's tables that grow with every punch, run or command.
+GROWING_TABLES = [
+	"Biometric Punch",
+	"Biometric Sync Log",
+	"Biometric Command",
+	"Biometric Device User",
+	"Biometric Attendance Mark",
+]
+
+
 def index_columns(doctype: str, name: str) -> list[str]:
 	rows = frappe.db.sql(f"show index from `tab{doctype}` where Key_name = %s", name, as_dict=True)
 	return [row.Column_name for row in sorted(rows, key=lambda row: row.Seq_in_index)]
@@ -148,6 +158,25 @@ class TestIndexes(BiometricTestCase):
 				"Property Setter", {"doc_type": ("like", "Biometric%"), "property": "search_index"}
 			)
 		)
+
+	def test_no_index_on_a_growing_table_repeats_the_start_of_another(self):
+		# Every insert and status change pays for every index; one whose columns open another index serves no
+		# query the longer one does not (the doctype's one-column index on device_user_id, beside
+		# (device_user_id, site_time), cost staging an index write per punch for nothing).
+		for doctype in GROWING_TABLES:
+			parts: dict[str, list[tuple[int, str]]] = {}
+			for row in frappe.db.sql(f"show index from `tab{doctype}`", as_dict=True):
+				if row.Non_unique:  # the primary key and unique keys enforce something; they stay
+					parts.setdefault(row.Key_name, []).append((row.Seq_in_index, row.Column_name))
+			columns = {name: [column for _seq, column in sorted(seqs)] for name, seqs in parts.items()}
+			repeats = [
+				f"{name} {cols} opens {other} {other_cols}"
+				for name, cols in columns.items()
+				for other, other_cols in columns.items()
+				if other != name and other_cols[: len(cols)] == cols
+			]
+			with self.subTest(doctype=doctype):
+				self.assertEqual(repeats, [])
 
 	def test_every_hot_query_can_use_an_index_of_ours(self):
 		for label, query, index in HOT_QUERIES:
