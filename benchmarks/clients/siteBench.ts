@@ -280,25 +280,44 @@ export async function untilProcessed(
   device = DEVICE,
 ): Promise<{ doneAt: number; counts: Map<string, number> }> {
   const deadline = Date.now() + TIMEOUT_S * 1000;
-  // Polls the Pending ones only, through the (device, status, site_time) index: counting every status read
-  // every punch of the device each time (a second per poll once it held 200,000), a core taken from the
-  // processing being measured.
-  while ((await pendingBetween(from, to, device)) > 0 && Date.now() <= deadline) {
+  // Asks only whether one Pending punch is left, through the (device, status, site_time) index. The benchmark is
+  // the observer, not a load: counting every status read every punch of the device each time (a second per poll
+  // once it held 200,000), and even counting the Pending ones read up to a whole backlog's rows four times a
+  // second, CPU taken from the workers being timed.
+  while ((await anyPendingBetween(from, to, device)) && Date.now() <= deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const doneAt = performance.now();
   return { doneAt, counts: await countsByStatus(from, to, device) };
 }
 
+/** Whether a punch of this window is still Pending: one index entry read, whatever the backlog. */
+export async function anyPendingBetween(from: string, to: string, device: string): Promise<boolean> {
+  const rows = await admin.call<{ name: string }[]>("frappe.client.get_list", {
+    doctype: "Biometric Punch",
+    filters: pendingFilters(from, to, device),
+    fields: ["name"],
+    // The index's own order: any other (get_list's default is modified desc) sorts every Pending row first.
+    order_by: "site_time asc",
+    limit_page_length: 1,
+  });
+  return rows.length > 0;
+}
+
 export async function pendingBetween(from: string, to: string, device: string): Promise<number> {
   return admin.call<number>("frappe.client.get_count", {
     doctype: "Biometric Punch",
-    filters: [
-      ["device", "=", device],
-      ["status", "=", "Pending"],
-      ["site_time", "between", siteTimeWindow(from, to)],
-      ["punch_time", ">=", from],
-      ["punch_time", "<=", to],
-    ],
+    filters: pendingFilters(from, to, device),
   });
+}
+
+/** This run's Pending punches: the device, the status and a site_time window lead to the index. */
+function pendingFilters(from: string, to: string, device: string): unknown[] {
+  return [
+    ["device", "=", device],
+    ["status", "=", "Pending"],
+    ["site_time", "between", siteTimeWindow(from, to)],
+    ["punch_time", ">=", from],
+    ["punch_time", "<=", to],
+  ];
 }
