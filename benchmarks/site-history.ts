@@ -11,7 +11,7 @@
 //      sample (BENCH_SINGLE, default 1,000), on the same site;
 //   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (1,000:
 //      without the index each chunk's duplicate check reads every checkin, 80 s a chunk on 3 million);
-//   4. processing alone: BENCH_BACKLOG (20,000) punches staged while the bench's RQ workers are held (RQ's
+//   4. processing alone: BENCH_BACKLOG (60,000) punches staged while the bench's RQ workers are held (RQ's
 //      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS (RQ workers
 //      and as many processing jobs; default "1,2,1,2,1,2": runs vary by a third here, so each count's median is
 //      compared; the workers the bench lacks are started for the run and stopped after it, so start the bench
@@ -53,7 +53,9 @@ const SITE = need("BSYNC_SITE");
 const HISTORY_DAYS = num("HISTORY_DAYS", 730);
 const HISTORY_END = env.HISTORY_END ?? "2026-06-30";
 const NO_INDEX_PUNCHES = num("BENCH_PUNCHES_NO_INDEX", 1_000);
-const BACKLOG = num("BENCH_BACKLOG", 20_000);
+// Three times step 2's punches: 20,000 took two workers 5 s on a million checkins, so the half second from the
+// release to the jobs' start and a job's setup and last watermark move were a tenth of what was compared.
+const BACKLOG = num("BENCH_BACKLOG", 60_000);
 const BACKLOG_ONLY = env.BENCH_BACKLOG_ONLY === "1";
 const SINGLE = num("BENCH_SINGLE", 1_000);
 const WORKER_COUNTS = (env.BENCH_WORKERS ?? "1,2,1,2,1,2").split(",").map((n) => {
