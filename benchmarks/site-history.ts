@@ -13,7 +13,7 @@
 //      without the index each chunk's duplicate check reads every checkin, 80 s a chunk on 3 million);
 //   4. processing alone: BENCH_BACKLOG (60,000) punches staged while the bench's RQ workers are held (RQ's
 //      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS (RQ workers
-//      and as many processing jobs; default "1,2,1,2,1,2": runs vary by a third here, so each count's median is
+//      and as many processing jobs, at most one per CPU; default "1,2,1,2,1,2": runs vary by a third here, so each count's median is
 //      compared; the workers the bench lacks are started for the run and stopped after it, so start the bench
 //      with one worker);
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
@@ -254,6 +254,8 @@ const workers = benchWorkers(BENCH, SITE, log);
 
 interface Backlog {
   workers: number;
+  /** Processing jobs the site ran side by side (at most one per CPU, whatever the workers). */
+  jobs: number;
   /** Staging alone: the workers were held meanwhile. */
   stagingSeconds: number;
   checkins: number;
@@ -290,6 +292,7 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   );
   return {
     workers: workers.count(),
+    jobs: workers.jobs(),
     stagingSeconds: staged.seconds,
     checkins: pendingAtRelease,
     seconds: secondsTaken,
@@ -332,7 +335,7 @@ function backlogTable(runs: Backlog[]): string {
     ["RQ workers", "processing jobs", "Pending at release", "seconds", "checkins /s"],
     runs.map((run) => [
       run.workers,
-      run.workers,
+      run.jobs,
       run.checkins,
       Number(run.seconds.toFixed(1)),
       Math.round(run.checkins / run.seconds),

@@ -12,6 +12,8 @@ export interface BenchWorkers {
   count(): number;
   /** Runs `fn` with `workers` RQ workers and as many processing jobs; the site config as it was after. */
   withWorkers<T>(workers: number, fn: () => Promise<T>): Promise<T>;
+  /** How many processing jobs the site runs side by side now (its own partition_count: one per CPU at most). */
+  jobs(): number;
 }
 
 export function benchWorkers(bench: string, site: string, log: (line: string) => void): BenchWorkers {
@@ -62,7 +64,7 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
     frappe("--site", site, "set-config", JOBS_KEY, String(workers));
     try {
       await untilCount(workers);
-      log(`${workers} RQ worker(s) (${extra.length} started for this run), ${workers} processing job(s)`);
+      log(`${workers} RQ worker(s) (${extra.length} started for this run), ${jobs()} processing job(s)`);
       return await fn();
     } finally {
       // Frappe's set-config removes a key set to "None".
@@ -78,5 +80,11 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
     }
   }
 
-  return { count, withWorkers };
+  function jobs(): number {
+    // bench execute prints the function's return value last.
+    const out = frappe("--site", site, "execute", "biometric_sync.ingest.tasks.partition_count");
+    return Number(out.split("\n").at(-1));
+  }
+
+  return { count, withWorkers, jobs };
 }

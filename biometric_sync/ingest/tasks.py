@@ -37,10 +37,12 @@ def partition_count() -> int:
 	site config when it is set (1 keeps processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
 	insert checkins for the same employee at once (HRMS's duplicate check is not safe against that).
 
-	Measured (issue 12, 2 cores, a site with 3.2 million checkins and punches, a 40,000-punch backlog staged
-	while the workers were held, three runs of each): two jobs on two workers process it 1.57 times as fast as
-	one (medians 3,238 and 2,061 checkins/s); three or four jobs on as many workers were no faster than one
-	(hence one per CPU). ``benchmarks/site-history.ts``."""
+	Measured (issue 12, 2 cores, sites with 1 to 3 million checkins and punches, 60,000-punch backlogs staged
+	while the workers were held, sets of three runs each): two jobs on two workers process a backlog 1.24 to 1.57
+	times as fast as one (set medians; single pairs 1.2 to 1.8). The machine is then CPU-bound: one job already
+	keeps 1.15 cores busy (its Python, MariaDB, and MariaDB's flushing and purge beside it), two keep 1.9 busy,
+	and MariaDB spends about a third more CPU per punch with two writers. Three or four jobs on as many workers
+	were no faster than one (hence one per CPU). ``benchmarks/site-history.ts``."""
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
