@@ -13,9 +13,9 @@
 //      without the index each chunk's duplicate check reads every checkin, 80 s a chunk on 3 million);
 //   4. processing alone: BENCH_BACKLOG (60,000) punches staged while the bench's RQ workers are held (RQ's
 //      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS (RQ workers
-//      and as many processing jobs, at most one per CPU; default "1,2,1,2,1,2": runs vary by a third here, so each count's median is
-//      compared; the workers the bench lacks are started for the run and stopped after it, so start the bench
-//      with one worker);
+//      and as many processing jobs, at most one per CPU; default "1,2,1,2,1,2": runs vary by a third here, so
+//      each count's median is compared; the workers the bench lacks are started for the run and stopped after
+//      it, so start the bench with one worker);
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
 //   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE

@@ -12,13 +12,15 @@ export interface BenchWorkers {
   count(): number;
   /** Runs `fn` with `workers` RQ workers and as many processing jobs; the site config as it was after. */
   withWorkers<T>(workers: number, fn: () => Promise<T>): Promise<T>;
-  /** How many processing jobs the site runs side by side now (its own partition_count: one per CPU at most). */
+  /** The processing jobs the site runs side by side in the current withWorkers (its own partition_count: one
+   * per CPU at most). */
   jobs(): number;
 }
 
 export function benchWorkers(bench: string, site: string, log: (line: string) => void): BenchWorkers {
   const python = path.join(bench, "env", "bin", "python");
   const sites = path.join(bench, "sites");
+  let jobs = 1;
   const frappe = (...args: string[]): string =>
     execFileSync(python, ["-m", "frappe.utils.bench_helper", "frappe", ...args], {
       cwd: sites,
@@ -64,7 +66,10 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
     frappe("--site", site, "set-config", JOBS_KEY, String(workers));
     try {
       await untilCount(workers);
-      log(`${workers} RQ worker(s) (${extra.length} started for this run), ${jobs()} processing job(s)`);
+      // bench execute prints the function's return value last.
+      const out = frappe("--site", site, "execute", "biometric_sync.ingest.tasks.partition_count");
+      jobs = Number(out.split("\n").at(-1));
+      log(`${workers} RQ worker(s) (${extra.length} started for this run), ${jobs} processing job(s)`);
       return await fn();
     } finally {
       // Frappe's set-config removes a key set to "None".
@@ -80,11 +85,5 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
     }
   }
 
-  function jobs(): number {
-    // bench execute prints the function's return value last.
-    const out = frappe("--site", site, "execute", "biometric_sync.ingest.tasks.partition_count");
-    return Number(out.split("\n").at(-1));
-  }
-
-  return { count, withWorkers, jobs };
+  return { count, withWorkers, jobs: () => jobs };
 }
