@@ -11,11 +11,13 @@
 //      sample (BENCH_SINGLE, default 1,000), on the same site;
 //   3. without that index (dropped for the run, restored after): the same with BENCH_PUNCHES_NO_INDEX (1,000:
 //      without the index each chunk's duplicate check reads every checkin, 80 s a chunk on 3 million);
-//   4. processing alone: BENCH_BACKLOG (60,000) punches staged while the bench's RQ workers are held (RQ's
-//      suspend flag), then released; the time until none is Pending, once for each of BENCH_WORKERS (RQ workers
-//      and as many processing jobs, at most one per CPU; default "1,2,1,2,1,2": runs vary by a third here, so
-//      each count's median is compared; the workers the bench lacks are started for the run and stopped after
-//      it, so start the bench with one worker);
+//   4. processing alone: BENCH_BACKLOG (60,000) punches staged while the bench's RQ workers are held (each
+//      busy with a job waiting on a Redis list), then released; the time until none is Pending, once for each of
+//      BENCH_WORKERS (RQ workers and as many processing jobs, at most one per CPU; default "1,2,1,2,1,2": runs
+//      vary by a third here, so each count's median is compared; the workers the bench lacks are started for the
+//      run and stopped after it, so start the bench with one worker); with each run, how many of this machine's
+//      CPUs were busy meanwhile (/proc/stat: workers, MariaDB and the rest), which says whether the run was bound
+//      by the CPUs;
 //   5. the HR page: each api.ui call and list the page makes, median of 5 (ms);
 //   6. the plans MariaDB chooses for the hot queries on these tables (EXPLAIN).
 // Prints figures and ratios; asserts nothing. Variables: those of site-ingest.ts, plus BSYNC_BENCH and BSYNC_SITE
@@ -23,6 +25,7 @@
 // samples a few. BENCH_BACKLOG_ONLY=1 runs step 4 alone (to compare workers quickly, after a full run).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { renderTable } from "../sidecar/src/cli/table.js";
 import {
@@ -47,6 +50,7 @@ import {
   userId,
 } from "./clients/siteBench.js";
 import { benchWorkers } from "./clients/benchWorkers.js";
+import { coresBusy, cpuTicks } from "./clients/cpuLoad.js";
 
 const BENCH = need("BSYNC_BENCH");
 const SITE = need("BSYNC_SITE");
@@ -230,26 +234,49 @@ function withQueue(code: string): string {
   }).trim();
 }
 
-/**
- * RQ's suspend flag: workers finish the job in hand and take no other until resumed. A worker already waiting on
- * the queue checks the flag only after its next job, so each gets a no-op job first (time.sleep(0)): without it,
- * the first job a push queued ran during the staging.
- */
+// Holding the workers: each takes a job that waits for a token on a Redis list, so the punches' processing jobs
+// queue up behind them; the release pushes one token per worker and every worker takes its processing job
+// within milliseconds, as workers waiting on the queue do on a real site. RQ's suspend flag, used before, let
+// each worker sleep a second between looks at the flag: every run started 0 to 1 s late, and the two workers of
+// a two-worker run up to a second apart (one job running alone meanwhile), out of a run of about 11 s.
+const HELD_KEY = "biometric_sync:benchmark:held";
+const RELEASE_KEY = "biometric_sync:benchmark:release";
+// A held worker lets go by itself after this long, should the benchmark stop before releasing it.
+const HOLD_LIMIT_S = 900;
+
 async function holdWorkers(): Promise<void> {
+  const held = workers.count();
+  const python = path.join(BENCH, "env", "bin", "python");
+  const config = path.join(BENCH, "sites", "common_site_config.json");
+  // What each held worker runs (as a subprocess, so that the job itself needs nothing of this benchmark).
+  const wait =
+    "import json\nfrom redis import Redis\n" +
+    `r = Redis.from_url(json.load(open(${JSON.stringify(config)}))["redis_queue"])\n` +
+    `r.incr(${JSON.stringify(HELD_KEY)})\nr.blpop([${JSON.stringify(RELEASE_KEY)}], ${HOLD_LIMIT_S})`;
+  const command = JSON.stringify([python, "-c", wait]); // a JSON list of strings is a Python list too
   withQueue(
     [
       "from rq import Queue, Worker",
-      "from rq.suspension import suspend",
-      "suspend(queue)",
-      "workers = Worker.all(connection=queue)",
-      "for name in {q for w in workers for q in w.queue_names()}:",
-      "    for _ in workers:",
-      "        Queue(name, connection=queue).enqueue('time.sleep', 0)",
+      `queue.delete(${JSON.stringify(HELD_KEY)}, ${JSON.stringify(RELEASE_KEY)})`,
+      // Every worker serves the default queue (the bench's own and those withWorkers starts).
+      "default = next(q for w in Worker.all(connection=queue) for q in w.queue_names() if q.endswith('default'))",
+      `for _ in range(${held}):`,
+      `    Queue(default, connection=queue).enqueue('subprocess.call', ${command}, job_timeout=${HOLD_LIMIT_S + 60})`,
     ].join("\n"),
   );
-  await new Promise((resolve) => setTimeout(resolve, 2000)); // the waiting workers take their no-op
+  const deadline = Date.now() + 60_000;
+  while (Number(withQueue(`print(int(queue.get(${JSON.stringify(HELD_KEY)}) or 0))`)) < held) {
+    if (Date.now() > deadline) throw new Error(`the bench's ${held} RQ worker(s) were not all held in 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
-const releaseWorkers = (): string => withQueue("from rq.suspension import resume\nresume(queue)");
+
+/** Lets every held worker go (and resumes RQ, which an earlier version of this benchmark suspended). */
+const releaseWorkers = (): string =>
+  withQueue(
+    "from rq.suspension import resume\nresume(queue)\n" +
+      `queue.rpush(${JSON.stringify(RELEASE_KEY)}, *["go"] * max(1, int(queue.get(${JSON.stringify(HELD_KEY)}) or 0)))`,
+  );
 const workers = benchWorkers(BENCH, SITE, log);
 
 interface Backlog {
@@ -260,6 +287,8 @@ interface Backlog {
   stagingSeconds: number;
   checkins: number;
   seconds: number;
+  /** This machine's CPUs busy on average from the release to the last punch (undefined off Linux). */
+  cores: number | undefined;
 }
 
 /** Processing alone: punches staged while the workers are held, then timed from their release. */
@@ -272,23 +301,27 @@ async function backlog(offsetDays: number): Promise<Backlog> {
   const to = punches[punches.length - 1]!.time;
   await holdWorkers();
   let start: number;
+  let ticks: ReturnType<typeof cpuTicks>;
   let staged: Awaited<ReturnType<typeof pushAll>>;
   let pendingAtRelease: number;
   try {
     staged = await pushAll(punches);
   } finally {
-    // A worker already waiting on the queue when the flag is set still takes the next job (RQ checks the flag
-    // between jobs): what it processed during staging is not counted, only what was Pending at the release.
+    // Only what was Pending at the release is counted (should a worker the bench gained meanwhile have taken
+    // some of it during the staging).
     pendingAtRelease = await pendingBetween(from, to, DEVICE);
     releaseWorkers();
     start = performance.now();
+    ticks = cpuTicks();
   }
-  const { doneAt } = await untilProcessed(from, to);
+  const { doneAt, cpuAt } = await untilProcessed(from, to);
+  const cores = coresBusy(ticks, cpuAt);
   const secondsTaken = (doneAt - start) / 1000;
   const checkins = await checkinsBetween(from, to, DEVICE);
   log(
     `backlog: ${checkins} checkins, ${pendingAtRelease} of them processed in ${secondsTaken.toFixed(1)} s ` +
-      `after the release, with ${workers.count()} RQ worker(s)`,
+      `after the release, with ${workers.count()} RQ worker(s)` +
+      (cores === undefined ? "" : `, ${cores.toFixed(2)} of ${os.cpus().length} CPUs busy meanwhile`),
   );
   return {
     workers: workers.count(),
@@ -296,6 +329,7 @@ async function backlog(offsetDays: number): Promise<Backlog> {
     stagingSeconds: staged.seconds,
     checkins: pendingAtRelease,
     seconds: secondsTaken,
+    cores,
   };
 }
 
@@ -332,13 +366,21 @@ function backlogSummary(runs: Backlog[]): string {
 
 function backlogTable(runs: Backlog[]): string {
   return renderTable(
-    ["RQ workers", "processing jobs", "Pending at release", "seconds", "checkins /s"],
+    [
+      "RQ workers",
+      "processing jobs",
+      "Pending at release",
+      "seconds",
+      "checkins /s",
+      `CPUs busy (of ${os.cpus().length})`,
+    ],
     runs.map((run) => [
       run.workers,
       run.jobs,
       run.checkins,
       Number(run.seconds.toFixed(1)),
       Math.round(run.checkins / run.seconds),
+      run.cores === undefined ? "n/a" : Number(run.cores.toFixed(2)),
     ]),
   );
 }

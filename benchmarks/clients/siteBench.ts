@@ -6,6 +6,7 @@ import { makePunch, type Punch } from "../../sidecar/src/domain/punch.js";
 import { isSidecarError } from "../../sidecar/src/errors.js";
 import { SiteClient } from "../../sidecar/src/site/siteClient.js";
 import { PUSH_PUNCHES, type PushItemResult } from "../../sidecar/src/site/uploader.js";
+import { cpuTicks, type CpuTicks } from "./cpuLoad.js";
 
 export const env = process.env;
 if (!env.BSYNC_CONTRACT_URL) {
@@ -278,7 +279,7 @@ export async function untilProcessed(
   from: string,
   to: string,
   device = DEVICE,
-): Promise<{ doneAt: number; counts: Map<string, number> }> {
+): Promise<{ doneAt: number; cpuAt: CpuTicks | undefined; counts: Map<string, number> }> {
   const deadline = Date.now() + TIMEOUT_S * 1000;
   // Asks only whether one Pending punch is left, through the (device, status, site_time) index. The benchmark is
   // the observer, not a load: counting every status read every punch of the device each time (a second per poll
@@ -288,7 +289,8 @@ export async function untilProcessed(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const doneAt = performance.now();
-  return { doneAt, counts: await countsByStatus(from, to, device) };
+  const cpuAt = cpuTicks();
+  return { doneAt, cpuAt, counts: await countsByStatus(from, to, device) };
 }
 
 /** Whether a punch of this window is still Pending: one index entry read, whatever the backlog. */
