@@ -37,12 +37,12 @@ def partition_count() -> int:
 	site config when it is set (1 keeps processing to one job). A device user id (one employee) always falls in the same partition, so two jobs never
 	insert checkins for the same employee at once (HRMS's duplicate check is not safe against that).
 
-	Measured (issue 12, 2 cores, sites with 1 to 3 million checkins and punches, 60,000-punch backlogs staged
-	while the workers were held, sets of three runs each): two jobs on two workers process a backlog 1.24 to 1.57
-	times as fast as one (set medians; single pairs 1.2 to 1.8). The machine is then CPU-bound: one job already
-	keeps 1.15 cores busy (its Python, MariaDB, and MariaDB's flushing and purge beside it), two keep 1.9 busy,
-	and MariaDB spends about a third more CPU per punch with two writers. Three or four jobs on as many workers
-	were no faster than one (hence one per CPU). ``benchmarks/site-history.ts``."""
+	Measured (issue 12, 2 cores, sites with 1 to 3.4 million checkins and punches, 60,000-punch backlogs staged
+	while the workers were held, sets of three runs each): two jobs on two workers process a backlog 1.45 to 1.66
+	times as fast as one (set medians, seven sets on one machine; 1.24 to 1.70 on earlier ones). The machine is
+	then CPU-bound: one job keeps 1.1 to 1.15 CPUs busy (its Python about 0.4, MariaDB about 0.65 with its
+	flushing and purge), two keep 1.7 to 1.9 busy, and each punch costs both about a tenth more CPU with two
+	writers. Three or four jobs on as many workers were no faster than two (hence one per CPU). ``benchmarks/site-history.ts``."""
 	try:
 		from frappe.utils.background_jobs import generate_qname, get_workers
 
