@@ -223,16 +223,8 @@ async function leg(label: string, count: number, offsetDays: number): Promise<Le
   return { label, staged: staged.created, stagingSeconds: staged.seconds, checkins, e2eSeconds, single };
 }
 
-/** Runs Python with the bench's RQ queue connection as `queue` (from sites/common_site_config.json). */
-function withQueue(code: string): string {
-  const config = path.join(BENCH, "sites", "common_site_config.json");
-  const setup =
-    "import json\nfrom redis import Redis\n" +
-    `queue = Redis.from_url(json.load(open(${JSON.stringify(config)}))["redis_queue"])\n`;
-  return execFileSync(path.join(BENCH, "env", "bin", "python"), ["-c", setup + code], {
-    encoding: "utf8",
-  }).trim();
-}
+const workers = benchWorkers(BENCH, SITE, log);
+const withQueue = (code: string): string => workers.withQueue(code);
 
 // Holding the workers: each takes a job that waits for a token on a Redis list, so the punches' processing jobs
 // queue up behind them; the release pushes one token per worker and every worker takes its processing job
@@ -277,7 +269,6 @@ const releaseWorkers = (): string =>
     "from rq.suspension import resume\nresume(queue)\n" +
       `queue.rpush(${JSON.stringify(RELEASE_KEY)}, *["go"] * max(1, int(queue.get(${JSON.stringify(HELD_KEY)}) or 0)))`,
   );
-const workers = benchWorkers(BENCH, SITE, log);
 
 interface Backlog {
   workers: number;

@@ -15,6 +15,9 @@ export interface BenchWorkers {
   /** The processing jobs the site runs side by side in the current withWorkers (its own partition_count: one
    * per CPU at most). */
   jobs(): number;
+  /** Runs Python with the bench's RQ queue connection as `queue` (from sites/common_site_config.json); returns
+   * what it printed. */
+  withQueue(code: string): string;
 }
 
 export function benchWorkers(bench: string, site: string, log: (line: string) => void): BenchWorkers {
@@ -85,5 +88,5 @@ export function benchWorkers(bench: string, site: string, log: (line: string) =>
     }
   }
 
-  return { count, withWorkers, jobs: () => jobs };
+  return { count, withWorkers, jobs: () => jobs, withQueue };
 }
